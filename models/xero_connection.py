@@ -1,0 +1,194 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..services.client import (
+    REAL_API_URL,
+    REAL_IDENTITY_URL,
+    REAL_LOGIN_URL,
+    XeroClient,
+    XeroConfig,
+)
+
+SECRET_GROUPS = "base.group_system"
+
+
+class XeroConnection(models.Model):
+    """One Xero organisation connected to one Odoo company.
+
+    Holds where Xero is (base URLs), who we are (OAuth client and tokens,
+    readable by system administrators only), and the setup choices that
+    drive every sync. Token handling lives in ``xero_connection_auth.py``.
+    """
+
+    _name = "xero.connection"
+    _description = "Xero Connection"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "company_id"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company,
+        ondelete="cascade", index=True,
+    )
+    active = fields.Boolean(default=True)
+    state = fields.Selection(
+        [("draft", "Not connected"), ("connected", "Connected"),
+         ("disconnected", "Disconnected"), ("error", "Error")],
+        default="draft", required=True, tracking=True, copy=False,
+    )
+    state_message = fields.Char(copy=False, help="Why the connection is disconnected or in error.")
+    tenant_id = fields.Char("Xero Tenant ID", copy=False, index=True, tracking=True)
+    tenant_name = fields.Char("Xero Organisation", copy=False, tracking=True)
+    xero_connection_id = fields.Char(
+        "Xero Connection ID", copy=False,
+        help="Identity API connection id, used to disconnect the organisation.",
+    )
+
+    # -- endpoints: real Xero unless pointed at the local emulator
+    api_url = fields.Char("API Base URL", required=True, default=REAL_API_URL, tracking=True)
+    identity_url = fields.Char("Identity Base URL", required=True, default=REAL_IDENTITY_URL, tracking=True)
+    login_url = fields.Char("Login Base URL", required=True, default=REAL_LOGIN_URL, tracking=True)
+
+    # -- OAuth app and tokens: system administrators only
+    client_id = fields.Char("Client ID", groups=SECRET_GROUPS, copy=False)
+    client_secret = fields.Char("Client Secret", groups=SECRET_GROUPS, copy=False)
+    access_token = fields.Char(groups=SECRET_GROUPS, copy=False)
+    refresh_token = fields.Char(groups=SECRET_GROUPS, copy=False)
+    token_expires_at = fields.Datetime(groups=SECRET_GROUPS, copy=False)
+    token_scope = fields.Char(groups=SECRET_GROUPS, copy=False)
+    webhook_key = fields.Char(groups=SECRET_GROUPS, copy=False, help="Signs Xero's webhook calls.")
+
+    # -- setup choices (changes are tracked in the chatter: the system activity record)
+    import_contacts = fields.Boolean("Import contacts from Xero", tracking=True)
+    import_start_date = fields.Date(
+        default=fields.Date.context_today, tracking=True,
+        help="Only documents dated on or after this date are ever sent to Xero.",
+    )
+    send_mode = fields.Selection(
+        [("manual", "Manually"), ("auto", "Automatically")],
+        default="manual", required=True, tracking=True,
+    )
+    sync_interval = fields.Integer("Sync every (hours)", default=2, tracking=True)
+    sync_start = fields.Datetime("First automatic sync", tracking=True)
+    push_contacts = fields.Boolean("Push contact changes to Xero", tracking=True)
+    contact_history = fields.Boolean(
+        "Write history notes in Xero", tracking=True,
+        help="Costs one API call per contact changed.",
+    )
+    export_attachments = fields.Boolean("Export attachments", tracking=True)
+    import_payments = fields.Boolean("Import payments from Xero", tracking=True)
+    send_payments = fields.Boolean("Send payments to Xero", tracking=True)
+    invoice_status = fields.Selection(
+        [("DRAFT", "Draft"), ("SUBMITTED", "Awaiting approval"), ("AUTHORISED", "Awaiting payment")],
+        "Status in Xero", default="AUTHORISED", required=True, tracking=True,
+    )
+    alert_mode = fields.Selection(
+        [("none", "No alert"), ("email", "Email"), ("notify", "Internal notification"),
+         ("both", "Email and notification")],
+        default="notify", required=True, tracking=True,
+    )
+    alert_emails = fields.Char("Alert email addresses", tracking=True)
+    rounding_account_id = fields.Many2one(
+        "account.account", "Rounding account", tracking=True,
+        help="When Xero's per-line tax rounding gives another total than Odoo, "
+        "the difference is sent on a line to this account. Empty: refuse the document.",
+    )
+
+    # -- sync bookkeeping
+    last_sync = fields.Datetime(copy=False, readonly=True)
+    next_sync = fields.Datetime(copy=False, readonly=True)
+    day_calls_remaining = fields.Integer(copy=False, readonly=True)
+    day_calls_checked = fields.Datetime(copy=False, readonly=True)
+
+    # -- dashboard figures
+    count_waiting = fields.Integer(compute="_compute_counts")
+    count_failed = fields.Integer(compute="_compute_counts")
+    count_sent_today = fields.Integer(compute="_compute_counts")
+
+    _sql_constraints = [
+        ("company_unique", "unique(company_id)", "A company can have only one Xero connection."),
+    ]
+
+    @api.depends("tenant_name", "company_id.name")
+    def _compute_name(self):
+        for conn in self:
+            conn.name = conn.tenant_name or _("%s (not connected)", conn.company_id.name)
+
+    def _compute_counts(self):
+        Queue = self.env["xero.queue"].sudo()
+        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        groups = Queue._read_group(
+            [("connection_id", "in", self.ids), ("state", "in", ("waiting", "sending", "failed"))],
+            ["connection_id", "state"], ["__count"])
+        counts = {(conn.id, state): n for conn, state, n in groups}
+        sent = dict(Queue._read_group(
+            [("connection_id", "in", self.ids), ("state", "=", "sent"), ("date_sent", ">=", today)],
+            ["connection_id"], ["__count"]))
+        for conn in self:
+            conn.count_waiting = counts.get((conn.id, "waiting"), 0) + counts.get((conn.id, "sending"), 0)
+            conn.count_failed = counts.get((conn.id, "failed"), 0)
+            conn.count_sent_today = sent.get(conn, 0)
+
+    def _action_queue(self, states):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_xero.action_xero_queue")
+        action["domain"] = [("connection_id", "=", self.id), ("state", "in", states)]
+        return action
+
+    def action_view_waiting(self):
+        return self._action_queue(["waiting", "sending"])
+
+    def action_view_failed(self):
+        return self._action_queue(["failed"])
+
+    def action_view_sent(self):
+        return self._action_queue(["sent"])
+
+    @api.model
+    def _for_company(self, company=None):
+        """The connection of ``company`` (default: the current one), or empty."""
+        company = company or self.env.company
+        return self.sudo().search([("company_id", "=", company.id)], limit=1).sudo(False)
+
+    def _ensure_connected(self):
+        """Raise a user-readable error unless the connection may call Xero."""
+        for conn in self:
+            if conn.state != "connected" or not conn.tenant_id:
+                raise UserError(_(
+                    "%(company)s is not connected to Xero (%(state)s). "
+                    "An administrator must connect it from Accounting ▸ Configuration ▸ Xero.",
+                    company=conn.company_id.name,
+                    state=dict(self._fields["state"].selection).get(conn.state),
+                ))
+
+    def _xero_config(self):
+        self.ensure_one()
+        conn = self.sudo()
+        return XeroConfig(
+            client_id=conn.client_id or "", client_secret=conn.client_secret or "",
+            tenant_id=conn.tenant_id or "", api_url=conn.api_url,
+            identity_url=conn.identity_url, login_url=conn.login_url,
+        )
+
+    def _xero_client(self, **kwargs):
+        """A :class:`XeroClient` for this connection's organisation.
+
+        Tokens are read and refreshed through :class:`ConnectionTokens`,
+        which locks this row while refreshing (see xero_connection_auth)."""
+        self.ensure_one()
+        self._ensure_connected()
+        from .xero_connection_auth import ConnectionTokens
+
+        return XeroClient(self._xero_config(), ConnectionTokens(self), **kwargs)
+
+    def action_open_dashboard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "xero.connection",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("account_xero.xero_connection_dashboard_form").id, "form")],
+            "target": "current",
+        }

@@ -1,0 +1,70 @@
+from odoo import api, fields, models
+
+EXCERPT = 4000
+
+XERO_OBJECTS = [
+    ("contact", "Contact"), ("invoice", "Invoice"), ("credit_note", "Credit note"),
+    ("payment", "Payment"), ("attachment", "Attachment"), ("account", "Account"),
+    ("tax_rate", "Tax rate"), ("tracking", "Tracking category"), ("item", "Item"),
+    ("organisation", "Organisation"), ("webhook", "Webhook"), ("report", "Reconciliation"),
+]
+
+
+class XeroSyncLog(models.Model):
+    """One attempt to sync one record, in one direction, with its outcome."""
+
+    _name = "xero.sync.log"
+    _description = "Xero Sync Log"
+    _order = "id desc"
+    _check_company_auto = True
+    _rec_name = "record_name"
+
+    run_id = fields.Many2one("xero.sync.run", ondelete="cascade", index=True)
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    res_model = fields.Char("Model", index=True)
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model")
+    record_name = fields.Char("Record")
+    xero_object = fields.Selection(XERO_OBJECTS, required=True, index=True)
+    xero_id = fields.Char("Xero ID")
+    direction = fields.Selection([("export", "Odoo → Xero"), ("import", "Xero → Odoo")], required=True)
+    state = fields.Selection(
+        [("done", "Done"), ("failed", "Failed"), ("skipped", "Skipped")], required=True, index=True)
+    message = fields.Text()
+    request_excerpt = fields.Text()
+    response_excerpt = fields.Text()
+
+    @api.model
+    def _excerpt(self, value):
+        if value is None:
+            return False
+        text = value if isinstance(value, str) else repr(value)
+        return text[:EXCERPT]
+
+    @api.model
+    def _log(self, connection, xero_object, direction, state, record=None, message=None,
+             run=None, xero_id=None, request=None, response=None):
+        """Create one log row; ``request``/``response`` are cut to excerpts."""
+        return self.sudo().create({
+            "connection_id": connection.id,
+            "run_id": run.id if run else False,
+            "res_model": record._name if record else False,
+            "res_id": record.id if record else False,
+            "record_name": record.display_name if record else False,
+            "xero_object": xero_object,
+            "direction": direction,
+            "state": state,
+            "message": message,
+            "xero_id": xero_id,
+            "request_excerpt": self._excerpt(request),
+            "response_excerpt": self._excerpt(response),
+        })
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,118 @@
+"""Keeps the calls of one process inside Xero's limits, per organisation.
+
+Xero allows 60 calls per rolling minute, 5 in flight at once and a daily
+budget (5,000, or 1,000 on the Starter tier) per organisation. The governor
+waits *before* a call rather than collecting 429s after it: a sliding window
+of call times gives the minute limit, a semaphore the concurrency limit, and
+the ``X-MinLimit-Remaining`` / ``X-DayLimit-Remaining`` headers of every
+answer correct its view when another process spent calls too.
+"""
+
+import threading
+import time
+from collections import deque
+
+MINUTE_LIMIT = 60
+CONCURRENT_LIMIT = 5
+WINDOW = 60.0
+
+
+class TenantBudget:
+    """Limits of one organisation as seen by this process."""
+
+    def __init__(self, minute_limit=MINUTE_LIMIT, concurrent=CONCURRENT_LIMIT):
+        self.minute_limit = minute_limit
+        self.calls = deque()
+        self.lock = threading.Lock()
+        self.slots = threading.BoundedSemaphore(concurrent)
+        self.min_remaining = None
+        self.min_remaining_at = 0.0
+        self.day_remaining = None
+        self.blocked_until = 0.0
+
+    def _prune(self, now):
+        while self.calls and now - self.calls[0] >= WINDOW:
+            self.calls.popleft()
+
+    def wait_time(self, now):
+        """Seconds to wait before the next call may start (0 when it may go)."""
+        self._prune(now)
+        wait = max(0.0, self.blocked_until - now)
+        if len(self.calls) >= self.minute_limit:
+            wait = max(wait, WINDOW - (now - self.calls[0]))
+        if self.min_remaining is not None and self.min_remaining <= 0:
+            # Xero says the minute is spent (maybe by another process).
+            wait = max(wait, WINDOW - (now - self.min_remaining_at))
+        return wait
+
+
+class RateGovernor:
+    """Process-wide registry of :class:`TenantBudget`, one per tenant id."""
+
+    def __init__(self, minute_limit=MINUTE_LIMIT, concurrent=CONCURRENT_LIMIT,
+                 clock=time.monotonic, sleep=time.sleep):
+        self.minute_limit = minute_limit
+        self.concurrent = concurrent
+        self.clock = clock
+        self.sleep = sleep
+        self._budgets = {}
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def budget(self, tenant_id):
+        with self._lock:
+            if tenant_id not in self._budgets:
+                self._budgets[tenant_id] = TenantBudget(self.minute_limit, self.concurrent)
+            return self._budgets[tenant_id]
+
+    def acquire(self, tenant_id):
+        """Block until a call for ``tenant_id`` may start; return its budget.
+
+        The caller must call :meth:`release` with the response headers."""
+        budget = self.budget(tenant_id)
+        budget.slots.acquire()
+        while True:
+            with budget.lock:
+                now = self.clock()
+                wait = budget.wait_time(now)
+                if wait <= 0:
+                    budget.calls.append(now)
+                    if budget.min_remaining is not None:
+                        budget.min_remaining -= 1
+                    return budget
+            self.waited += wait
+            self.sleep(min(wait, WINDOW))
+
+    def release(self, budget, headers=None):
+        """Free the concurrency slot and learn the limits Xero reported."""
+        try:
+            headers = {k.lower(): v for k, v in (headers or {}).items()}
+            with budget.lock:
+                now = self.clock()
+                if "x-minlimit-remaining" in headers:
+                    budget.min_remaining = _int(headers["x-minlimit-remaining"])
+                    budget.min_remaining_at = now
+                if "x-daylimit-remaining" in headers:
+                    budget.day_remaining = _int(headers["x-daylimit-remaining"])
+        finally:
+            budget.slots.release()
+
+    def back_off(self, tenant_id, seconds):
+        """After a 429: nobody calls this tenant for ``seconds``."""
+        budget = self.budget(tenant_id)
+        with budget.lock:
+            budget.blocked_until = max(budget.blocked_until, self.clock() + seconds)
+
+    def day_remaining(self, tenant_id):
+        return self.budget(tenant_id).day_remaining
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+#: The governor shared by every client of this process.
+GOVERNOR = RateGovernor()
