@@ -62,7 +62,7 @@ class XeroConfig:
     api_url: str = REAL_API_URL
     identity_url: str = REAL_IDENTITY_URL
     login_url: str = REAL_LOGIN_URL
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: int = DEFAULT_TIMEOUT  # xero-python ignores a float timeout: whole seconds
 
     @property
     def accounting_url(self):
@@ -142,13 +142,19 @@ class XeroClient:
         api_client = ApiClient(Configuration(oauth2_token=token), pool_threads=1)
         # xero-python never refreshes by itself: tokens carry no expiry here,
         # refreshing is the token owner's job (under its row lock).
-        api_client.oauth2_token_getter(
-            lambda: {"access_token": self._current_token or "", "token_type": "Bearer"})
+        api_client.oauth2_token_getter(lambda: {
+            "access_token": self._current_token or "", "token_type": "Bearer",
+            "scope": [], "expires_in": None, "expires_at": None})
         api_client.oauth2_token_saver(lambda token: None)
         # urllib3 would silently resend a PUT whose answer was lost: the
         # retry policy is ours (connect errors only are safe to repeat here).
+        # Nor may urllib3 follow Retry-After on 429/503 by itself: those calls
+        # would bypass the governor, and a daily 429 would come back as a
+        # "too many 429 error responses" connection error instead of a stop.
         api_client.rest_client.pool_manager.connection_pool_kw["retries"] = urllib3.Retry(
-            total=2, connect=2, read=0, status=0, redirect=0, other=0
+            total=2, connect=2, read=0, status=0, redirect=0, other=0,
+            # a 429/503 must reach us (with its headers), not be slept on by urllib3
+            respect_retry_after_header=False, raise_on_status=False,
         )
         return api_client
 
@@ -194,7 +200,7 @@ class XeroClient:
                 post_params=params,
                 auth_settings=None,
                 _preload_content=False,
-                _request_timeout=self.config.timeout,
+                _request_timeout=int(self.config.timeout),
             )
         except ApiException as exc:
             body = _decode(getattr(exc, "body", b""))
@@ -223,7 +229,7 @@ class XeroClient:
         raised at once as :class:`XeroDayLimitError` (waiting would not help).
         """
         kwargs = dict(kwargs, _preload_content=False, _return_http_data_only=False,
-                      _request_timeout=self.config.timeout)
+                      _request_timeout=int(self.config.timeout))
         refreshed = False
         attempt = 0
         tenant = self.config.tenant_id or "identity"

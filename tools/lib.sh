@@ -92,7 +92,9 @@ ensure_postgres() {
         [ "$(id -u)" = 0 ] && chown postgres: "$PGDATA" "$XERO_STATE_DIR"
         as_pg "$bin/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    PG_STARTED_HERE=0
     if ! as_pg "$bin/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+        PG_STARTED_HERE=1
         [ "$(id -u)" = 0 ] && { touch "$PGLOG"; chown postgres: "$PGLOG"; }
         as_pg "$bin/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 \
             -o "-p $PGPORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
@@ -115,10 +117,11 @@ db_exists() { psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname='$1'" | g
 
 drop_db() { psql_admin -qc "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)"; }
 
-# Odoo command line for database $1 (more arguments follow).
+# Odoo command line for database $1 (more arguments follow; "shell" as $2 is the subcommand).
 odoo_cmd() {
-    local db="$1"; shift
-    echo "$ODOO_PYTHON" "$ODOO_BIN" --addons-path="$ADDONS_PATH" \
+    local db="$1" sub=""; shift
+    if [ "${1:-}" = shell ]; then sub=shell; shift; fi
+    echo "$ODOO_PYTHON" "$ODOO_BIN" $sub --addons-path="$ADDONS_PATH" \
         --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER_ODOO" -d "$db" \
         --data-dir="$XERO_STATE_DIR/filestore" "$@"
 }
