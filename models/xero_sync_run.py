@@ -34,6 +34,21 @@ class XeroSyncRun(models.Model):
         for run in self:
             run.name = f"{run.operation or 'sync'} {fields.Datetime.to_string(run.date_start) or ''}".strip()
 
+    def _notification(self, summary):
+        """Client action telling the user how this run went (``summary`` when
+        the run has no message of its own)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Xero"),
+                "message": self.message or summary,
+                "type": "warning" if self.state in ("partial", "failed", "stopped") else "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
     def _finish(self, state=None, message=None):
         """Close the run with its counts taken from its log rows."""
         for run in self:

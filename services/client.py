@@ -316,7 +316,8 @@ def _classify(exc):
         return XeroRetryableError(f"Xero is unavailable (HTTP {status}).", status=status, body=body, headers=headers)
     if status in (401, 403):
         detail = body.get("Detail") or body.get("Title") or body.get("Message") or "access refused"
-        return XeroAuthError(f"Xero refused access (HTTP {status}): {detail}", status=status, body=body, headers=headers)
+        return XeroAuthError(f"Xero refused access (HTTP {status}): {detail}",
+                             status=status, body=body, headers=headers)
     if status == 404:
         return XeroNotFoundError("The record no longer exists in Xero.", status=status, body=body, headers=headers)
     if status == 400:
@@ -342,6 +343,11 @@ def validation_messages(element):
 
 
 __all__ = [
-    "XeroClient", "XeroConfig", "XeroResponse", "StaticTokens", "pkce_pair",
-    "validation_messages", "XeroError",
+    "StaticTokens",
+    "XeroClient",
+    "XeroConfig",
+    "XeroError",
+    "XeroResponse",
+    "pkce_pair",
+    "validation_messages",
 ]

@@ -17,14 +17,26 @@ if _REPO not in sys.path:
 
 from xero_emulator import DEMO, Emulator  # noqa: E402
 
+from ..services.governor import GOVERNOR  # noqa: E402
+
 _EMULATOR = None
+
+
+class _TestEmulator(Emulator):
+    """The emulator, whose reset also clears this process's rate governor:
+    a fresh Xero has fresh limits, so tests do not wait on earlier tests' calls."""
+
+    def reset(self, *args, **kwargs):
+        result = super().reset(*args, **kwargs)
+        GOVERNOR.reset()
+        return result
 
 
 def get_emulator():
     """The emulator of this test process (started on first use)."""
     global _EMULATOR
     if _EMULATOR is None:
-        _EMULATOR = Emulator(host="127.0.0.1", port=0, demo=True)
+        _EMULATOR = _TestEmulator(host="127.0.0.1", port=0, demo=True)
         _EMULATOR.start()
     return _EMULATOR
 

@@ -39,7 +39,7 @@ def odoo(args, base, script=None):
     cmd = [sys.executable, base[0], *args, f"--addons-path={base[1]}", f"--db_host={base[2]}",
            f"--db_port={base[3]}", f"--db_user={base[4]}", "-d", base[5], f"--data-dir={base[6]}",
            "--no-http", "--log-level=warn"]
-    result = subprocess.run(cmd, input=script, text=True, capture_output=True, timeout=900)
+    result = subprocess.run(cmd, check=False, input=script, text=True, capture_output=True, timeout=900)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
     if result.returncode != 0:

@@ -1,0 +1,41 @@
+from odoo import api, fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    """Accounting ▸ Settings ▸ Xero: the options of the current company's
+    connection. Each field writes through to the connection, whose chatter
+    tracks every change (who, when, old → new)."""
+
+    _inherit = "res.config.settings"
+
+    xero_connection_id = fields.Many2one("xero.connection", compute="_compute_xero_connection_id")
+    xero_connection_state = fields.Selection(related="xero_connection_id.state", string="Xero status")
+    xero_tenant_name = fields.Char(related="xero_connection_id.tenant_name", string="Xero organisation")
+    xero_push_contacts = fields.Boolean(related="xero_connection_id.push_contacts", readonly=False)
+    xero_export_attachments = fields.Boolean(related="xero_connection_id.export_attachments", readonly=False)
+    xero_import_payments = fields.Boolean(related="xero_connection_id.import_payments", readonly=False)
+    xero_send_payments = fields.Boolean(related="xero_connection_id.send_payments", readonly=False)
+    xero_invoice_status = fields.Selection(related="xero_connection_id.invoice_status", readonly=False)
+    xero_alert_mode = fields.Selection(related="xero_connection_id.alert_mode", readonly=False)
+    xero_alert_emails = fields.Char(related="xero_connection_id.alert_emails", readonly=False)
+    xero_send_mode = fields.Selection(related="xero_connection_id.send_mode", readonly=False)
+    xero_sync_interval = fields.Integer(related="xero_connection_id.sync_interval", readonly=False)
+    xero_sync_start = fields.Datetime(related="xero_connection_id.sync_start", readonly=False)
+
+    @api.depends("company_id")
+    def _compute_xero_connection_id(self):
+        for settings in self:
+            settings.xero_connection_id = self.env["xero.connection"]._for_company(settings.company_id)
+
+    def action_xero_open_setup(self):
+        return self.env["xero.setup.wizard"]._action_open(self.company_id)
+
+    def action_xero_open_connection(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "xero.connection",
+            "res_id": self.xero_connection_id.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("account_xero.xero_connection_form").id, "form")],
+        }

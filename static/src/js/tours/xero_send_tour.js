@@ -1,0 +1,59 @@
+/** @odoo-module */
+/**
+ * Send to Xero from the dashboard: post a draft invoice (the test opens its
+ * form), see it waiting, open the Xero dashboard, "Send data now", and find
+ * it among the documents sent today.
+ */
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+registry.category("web_tour.tours").add("xero_send_tour", {
+    steps: () => [
+        {
+            content: "Post the invoice",
+            trigger: '.o_form_statusbar button[name="action_post"]',
+            run: "click",
+        },
+        {
+            content: "It is waiting to be sent to Xero",
+            trigger: '.o_xero_status_button:contains("Waiting to be sent")',
+        },
+        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
+        {
+            content: "Open the Xero menu",
+            trigger: 'button[data-menu-xmlid="account_xero.menu_xero_root"]',
+            run: "click",
+        },
+        {
+            content: "Open the Xero dashboard",
+            trigger: '.dropdown-item[data-menu-xmlid="account_xero.menu_xero_dashboard"]',
+            run: "click",
+        },
+        {
+            content: "One document waits",
+            trigger: '.o_kanban_record .o_xero_waiting .fs-3:contains("1")',
+        },
+        {
+            content: "Send data now",
+            trigger: ".o_kanban_record button.o_xero_send_now",
+            run: "click",
+        },
+        {
+            content: "The run says what it did",
+            trigger: '.o_notification:contains("0 failed")',
+        },
+        {
+            content: "Nothing waits any more",
+            trigger: '.o_kanban_record .o_xero_waiting .fs-3:contains("0")',
+        },
+        {
+            content: "Open what was sent today (the invoice and its new contact)",
+            trigger: '.o_kanban_record .o_xero_sent:has(.fs-3:contains("2"))',
+            run: "click",
+        },
+        {
+            content: "The invoice is there, sent",
+            trigger: '.o_data_row:contains("INV/") .badge:contains("Sent")',
+        },
+    ],
+});

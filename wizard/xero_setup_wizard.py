@@ -1,0 +1,272 @@
+"""The Xero setup wizard: connect, import choice, start date, send mode,
+confirmation. Re-runnable: it opens with the connection's current choices
+and writes them back (tracked in the connection's chatter) on Finish."""
+
+from datetime import datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+STEPS = [
+    ("connect", "Connect"),
+    ("import", "Import data"),
+    ("start_date", "Import start date"),
+    ("send_mode", "Send mode"),
+    ("confirm", "Confirmation"),
+]
+STEP_ORDER = [key for key, _label in STEPS]
+START_DATE_CHOICES = [
+    ("today", "Today"),
+    ("quarter", "Start of this quarter"),
+    ("fiscal_year", "Start of this fiscal year"),
+    ("next_quarter", "Start of next quarter"),
+    ("next_fiscal_year", "Start of next fiscal year"),
+    ("custom", "Another date"),
+]
+INVOICE_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
+
+
+def quick_start_date(company, choice, today):
+    """The date of a quick choice for ``company`` on ``today``.
+
+    Quarters are counted from the first day of the company's fiscal year
+    (a fiscal year starting on 1 July has quarters starting in July,
+    October, January and April)."""
+    fiscal = company.compute_fiscalyear_dates(today)
+    fy_start = fiscal["date_from"]
+    if choice == "today":
+        return today
+    if choice == "fiscal_year":
+        return fy_start
+    if choice == "next_fiscal_year":
+        return fiscal["date_to"] + timedelta(days=1)
+    months = (today.year - fy_start.year) * 12 + today.month - fy_start.month
+    if today.day < fy_start.day:
+        months -= 1
+    quarter_start = fy_start + relativedelta(months=(months // 3) * 3)
+    if choice == "quarter":
+        return quarter_start
+    if choice == "next_quarter":
+        return quarter_start + relativedelta(months=3)
+    return None
+
+
+class XeroSetupWizard(models.TransientModel):
+    _name = "xero.setup.wizard"
+    _description = "Xero setup"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade",
+                                    check_company=True)
+    step = fields.Selection(STEPS, default="connect", required=True)
+    connection_state = fields.Selection(related="connection_id.state", string="Connection status")
+    tenant_name = fields.Char(related="connection_id.tenant_name", string="Xero organisation")
+    needs_credentials = fields.Boolean(compute="_compute_needs_credentials")
+    app_client_id = fields.Char("Client ID", groups="base.group_system")
+    app_client_secret = fields.Char("Client Secret", groups="base.group_system")
+
+    import_choice = fields.Selection(
+        [("yes", "Yes, import all customers and suppliers from Xero"), ("no", "No")],
+        string="Import contacts")
+    import_confirmed = fields.Boolean(
+        "I understand that the import takes the contacts as Xero holds them and cannot be undone")
+
+    start_date_choice = fields.Selection(START_DATE_CHOICES, "Start", default="today", required=True)
+    import_start_date = fields.Date(
+        "Import start date", compute="_compute_import_start_date", store=True, readonly=False,
+        precompute=True, required=True)
+    documents_count = fields.Integer(compute="_compute_documents_count")
+
+    send_mode = fields.Selection([("manual", "Manually"), ("auto", "Automatically")],
+                                 default="manual", required=True)
+    sync_interval = fields.Integer("Every (hours)", default=2)
+    sync_start = fields.Datetime("Starting at", default=lambda self: self._default_sync_start())
+
+    summary = fields.Html(compute="_compute_summary", sanitize=False)
+
+    # ------------------------------------------------------------ defaults
+    @api.model
+    def _default_sync_start(self):
+        now = fields.Datetime.now()
+        return datetime.combine(now.date(), time(now.hour)) + timedelta(hours=1)
+
+    @api.model
+    def default_get(self, fields_list):
+        """The connection's current choices, so the wizard can be re-run."""
+        values = super().default_get(fields_list)
+        company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
+        conn = self.env["xero.connection"]._for_company(company)
+        if conn:
+            values.update({
+                "connection_id": conn.id,
+                "import_choice": "yes" if conn.import_contacts else values.get("import_choice"),
+                "import_confirmed": conn.import_contacts,
+                "send_mode": conn.send_mode,
+                "sync_interval": conn.sync_interval or 2,
+                "sync_start": conn.sync_start or values.get("sync_start"),
+            })
+            if conn.import_start_date:
+                values.update({"start_date_choice": "custom", "import_start_date": conn.import_start_date})
+        return values
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A company without a connection gets one (not connected yet)."""
+        for vals in vals_list:
+            if not vals.get("connection_id"):
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                conn = self.env["xero.connection"]._for_company(company)
+                if not conn:
+                    self.env["xero.connection"].browse().check_access("create")
+                    conn = self.env["xero.connection"].sudo().create({"company_id": company.id}).sudo(False)
+                vals["connection_id"] = conn.id
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------ computes
+    @api.depends("connection_id")
+    def _compute_needs_credentials(self):
+        for wizard in self:
+            conn = wizard.connection_id.sudo()
+            wizard.needs_credentials = bool(conn) and not (conn.client_id and conn.client_secret)
+
+    @api.depends("start_date_choice", "company_id")
+    def _compute_import_start_date(self):
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            if wizard.start_date_choice != "custom" or not wizard.import_start_date:
+                company = wizard.company_id or self.env.company
+                wizard.import_start_date = quick_start_date(company, wizard.start_date_choice, today) or today
+            else:
+                wizard.import_start_date = wizard.import_start_date  # "another date": as typed
+
+    @api.onchange("import_start_date")
+    def _onchange_import_start_date(self):
+        """A date typed by hand that is not the quick choice's is "another date"."""
+        if self.start_date_choice != "custom" and self.import_start_date != quick_start_date(
+                self.company_id or self.env.company, self.start_date_choice, fields.Date.context_today(self)):
+            self.start_date_choice = "custom"
+
+    @api.depends("import_start_date", "company_id")
+    def _compute_documents_count(self):
+        Move = self.env["account.move"]
+        for wizard in self:
+            if not wizard.import_start_date:
+                wizard.documents_count = 0
+                continue
+            wizard.documents_count = Move.search_count([
+                ("company_id", "=", (wizard.company_id or self.env.company).id),
+                ("move_type", "in", INVOICE_TYPES), ("state", "=", "posted"),
+                ("invoice_date", ">=", wizard.import_start_date)])
+
+    @api.depends("tenant_name", "import_choice", "import_start_date", "send_mode", "sync_interval",
+                 "sync_start", "start_date_choice")
+    def _compute_summary(self):
+        for wizard in self:
+            rows = [
+                (_("Xero organisation"), wizard.tenant_name or _("not connected")),
+                (_("Import contacts from Xero"),
+                 _("Yes, all customers and suppliers") if wizard.import_choice == "yes" else _("No")),
+                (_("Import start date"), _(
+                    "%(date)s: only documents dated on or after it are sent",
+                    date=fields.Date.to_string(wizard.import_start_date) if wizard.import_start_date else "-")),
+            ]
+            if wizard.send_mode == "auto":
+                start = fields.Datetime.context_timestamp(wizard, wizard.sync_start) if wizard.sync_start else None
+                rows.append((_("Send mode"), _(
+                    "Automatically every %(hours)s hour(s), from %(start)s",
+                    hours=wizard.sync_interval, start=start.strftime("%Y-%m-%d %H:%M") if start else "-")))
+            else:
+                rows.append((_("Send mode"), _("Manually, with \"Send data now\" on the Xero dashboard")))
+            body = Markup("").join(
+                Markup("<tr><th class='pe-3'>%s</th><td>%s</td></tr>") % (escape(label), escape(value))
+                for label, value in rows)
+            wizard.summary = Markup("<table class='table table-sm o_xero_setup_summary'>%s</table>") % body
+
+    # ------------------------------------------------------------- actions
+    @api.model
+    def _action_open(self, company=None):
+        """The wizard action for ``company`` (default: the current one)."""
+        company = company or self.env.company
+        wizard = self.with_company(company).create({"company_id": company.id})
+        return wizard._action_reopen()
+
+    def _action_reopen(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Xero Setup"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("account_xero.xero_setup_wizard_form").id, "form")],
+            "target": "current",
+        }
+
+    def action_connect(self):
+        """Step 1: go to Xero to authorise, and come back to this wizard."""
+        self.ensure_one()
+        conn = self.connection_id
+        if self.env.user.has_group("base.group_system") and (self.app_client_id or self.app_client_secret):
+            conn.sudo().write({key: value for key, value in (
+                ("client_id", self.app_client_id), ("client_secret", self.app_client_secret)) if value})
+        return conn.with_context(xero_setup_wizard_id=self.id).action_xero_connect()
+
+    def _check_step(self, step):
+        """Refuse to leave ``step`` while what it asks is missing."""
+        self.ensure_one()
+        if step == "connect" and self.connection_state != "connected":
+            raise UserError(_("Connect to Xero first: click \"Connect to Xero\" and allow access "
+                              "on Xero's page."))
+        if step == "import":
+            if not self.import_choice:
+                raise UserError(_("Choose whether to import your customers and suppliers from Xero."))
+            if self.import_choice == "yes" and not self.import_confirmed:
+                raise UserError(_("Tick the box to confirm you understand the import cannot be undone."))
+        if step == "start_date" and not self.import_start_date:
+            raise UserError(_("Choose the import start date."))
+        if step == "send_mode" and self.send_mode == "auto":
+            if self.sync_interval < 1:
+                raise UserError(_("The automatic send runs at least every hour: enter 1 or more."))
+            if not self.sync_start:
+                raise UserError(_("Enter when the automatic send starts."))
+
+    def action_next(self):
+        self.ensure_one()
+        self._check_step(self.step)
+        index = STEP_ORDER.index(self.step)
+        self.step = STEP_ORDER[min(index + 1, len(STEP_ORDER) - 1)]
+        return False  # the form reloads on the new step
+
+    def action_back(self):
+        self.ensure_one()
+        index = STEP_ORDER.index(self.step)
+        self.step = STEP_ORDER[max(index - 1, 0)]
+        return False
+
+    def action_finish(self):
+        """Store the choices on the connection (each change tracked in its
+        chatter), start the contact import when asked and available, and
+        open the Xero dashboard."""
+        self.ensure_one()
+        for step in STEP_ORDER[:-1]:
+            self._check_step(step)
+        conn = self.connection_id
+        values = {
+            "import_contacts": self.import_choice == "yes",
+            "import_start_date": self.import_start_date,
+            "send_mode": self.send_mode,
+        }
+        if self.send_mode == "auto":
+            values.update({"sync_interval": self.sync_interval, "sync_start": self.sync_start})
+        conn.write(values)  # the sync engine reschedules the next automatic run from these
+        conn.message_post(body=_("Xero setup completed by %s.", self.env.user.name) + self.summary,
+                          message_type="notification", subtype_xmlid="mail.mt_note")
+        if self.import_choice == "yes" and hasattr(conn, "_xero_import_contacts_start"):
+            conn._xero_import_contacts_start()
+        action = conn.action_open_dashboard()
+        action["target"] = "main"
+        return action
