@@ -151,6 +151,13 @@ class XeroConnection(models.Model):
         company = company or self.env.company
         return self.sudo().search([("company_id", "=", company.id)], limit=1).sudo(False)
 
+    def _xero_note_day_remaining(self, client):
+        """Remember what Xero said of the day's call budget (its
+        ``X-DayLimit-Remaining``), and when; nothing when no call was made."""
+        if client.day_remaining is not None:
+            self.sudo().write({"day_calls_remaining": client.day_remaining,
+                               "day_calls_checked": fields.Datetime.now()})
+
     def _ensure_connected(self):
         """Raise a user-readable error unless the connection may call Xero."""
         for conn in self:

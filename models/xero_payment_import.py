@@ -124,8 +124,7 @@ class XeroConnectionPayments(models.Model):
                 state, message = "failed", exc.message
             finally:
                 run.api_calls += client.calls
-                if client.day_remaining is not None:
-                    self.day_calls_remaining = client.day_remaining
+                self._xero_note_day_remaining(client)
             run._finish(state=state, message=message or " ".join(n for n in notes if n) or None)
             self.last_inbound = fields.Datetime.now()
             xero_commit(self.env)

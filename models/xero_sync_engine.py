@@ -187,9 +187,7 @@ class XeroSyncEngine(models.Model):
             return "failed", exc.message
         finally:
             run.api_calls = client.calls - calls_before
-            if client.day_remaining is not None:
-                self.write({"day_calls_remaining": client.day_remaining,
-                            "day_calls_checked": fields.Datetime.now()})
+            self._xero_note_day_remaining(client)
         if batches >= MAX_BATCHES_PER_RUN:
             return "partial", self.env._("This run reached its size limit; the rest is sent by the next run.")
         return None, None

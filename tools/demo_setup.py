@@ -31,6 +31,9 @@ conn = Conn.search([("company_id", "=", company.id)])
 if conn and conn.state == "connected":
     try:
         conn._xero_client().identity("get_connections")
+        if not env["xero.account"].search_count([("connection_id", "=", conn.id)]):
+            conn.action_xero_import_master_data()
+            env.cr.commit()
         print("XERO_DEMO: already connected to", conn.tenant_name)
         raise SystemExit(0)
     except SystemExit:
@@ -50,7 +53,6 @@ values = {
 }
 conn = conn.write(values) and conn if conn else Conn.create(values)
 conn._xero_store_token(token)
-if hasattr(conn, "action_xero_import_master_data"):
-    conn.action_xero_import_master_data()
+conn.action_xero_import_master_data()
 env.cr.commit()
 print("XERO_DEMO: connected", company.name, "to", conn.tenant_name)

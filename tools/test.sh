@@ -101,6 +101,15 @@ if [ "$MODE" != emulator ]; then
     fi
 fi
 
+if [ "$MODE" = all ]; then
+    say "lint (ruff + pylint-odoo)"
+    if bash "$REPO/tools/lint.sh" >"$LOGDIR/lint.log" 2>&1; then
+        passed=$((passed + 1)); summary+=("lint: ruff and pylint-odoo report nothing")
+    else
+        failed=$((failed + 1)); summary+=("lint: FAILED — see $LOGDIR/lint.log"); tail -30 "$LOGDIR/lint.log"
+    fi
+fi
+
 echo
 printf '  %s\n' "${summary[@]}"
 echo "account_xero: $passed passed, $failed failed"

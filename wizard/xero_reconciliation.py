@@ -263,8 +263,7 @@ class XeroReconciliation(models.TransientModel):
             message=self.env._("%(from)s to %(to)s: %(summary)s", **{"from": self.date_start, "to": self.date_to,
                                                             "summary": self.summary}))
         run._finish()
-        if client.day_remaining is not None:
-            self.connection_id.sudo().day_calls_remaining = client.day_remaining
+        self.connection_id._xero_note_day_remaining(client)
 
     # ------------------------------------------------------------ export
     def _xlsx(self):
