@@ -1,0 +1,161 @@
+"""The summary table of ``make bench``: every figure against its target.
+
+    python bench/summary.py [--quick] [--markdown]
+
+Reads the JSON results the benchmarks wrote in ``bench/results/`` (and the
+bad-inputs corpus result written by ``bench/run.sh``); a missing result is
+shown as "not run". Exit status 0 when every target is met, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def load(name):
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("PASS" if ok else "MISS")
+
+
+class Table:
+    """The rows of the summary: ``(figure, target, measured, verdict)``."""
+
+    def __init__(self):
+        self.rows = []
+
+    def add(self, what, target, measured, ok):
+        self.rows.append((what, target, measured, verdict(ok)))
+
+
+def export_rows(t, export):
+    f = export["figures"]
+    n = f["invoices"]
+    t.add(f"export {n} invoices: invoices/min sustained", ">= 2,700 (90 % of 3,000)",
+          f"{f['sustained_per_min']} (whole run {f['per_min_overall']}; {f['wall_s']:.0f} s)",
+          (f["sustained_per_min"] or 0) >= 2700)
+    t.add("API calls per invoice (incl. contacts)", "<= 0.025",
+          f"{f['calls_per_invoice']} ({f['calls']} calls)", f["calls_per_invoice"] <= 0.025)
+    t.add("429 received (steady state)", "0", f"{f['http_429']}", f["http_429"] == 0)
+    t.add("Odoo CPU per invoice", "<= 2 ms", f"{f['cpu_ms_per_invoice']} ms", f["cpu_ms_per_invoice"] <= 2)
+    if "memory" in f:
+        m = f["memory"]
+        t.add(f"peak memory {n} vs {m['small_invoices']} invoices", "<= 1.2x",
+              f"{m['peak_ratio']}x ({f['peak_rss_mb']} / {m['small_peak_rss_mb']} MB RSS; export's own growth "
+              f"{f['growth_mb']} / {m['small_growth_mb']} MB)", m["peak_ratio"] <= 1.2)
+    if "baseline" in f:
+        b = f["baseline"]
+        t.add("calls vs one-invoice-per-request baseline", ">= 40x fewer",
+              f"{b['calls_ratio']}x fewer ({b['extrapolated_calls']} vs {f['calls']}; baseline measured on "
+              f"{b['sent']})", (b["calls_ratio"] or 0) >= 40)
+        t.add("time vs baseline", "(reported)", f"{b['time_ratio_rate_bound']}x faster (baseline "
+              f"{b['extrapolated_minutes_rate_bound']} min at 60/min, {b['extrapolated_days_at_5000']} days of "
+              "5,000 calls)", None)
+    t.add(f"lost / duplicated ({n} export)", "0 / 0", f"{f['lost']} / {f['duplicated']}",
+          f["lost"] == 0 and f["duplicated"] == 0)
+    if "starter" in f:
+        s = f["starter"]
+        t.add("Starter tier (1,000 calls/day)", "(reported)", f"{s['invoices_per_day']} invoices/day "
+              f"({s['sent']} in {s['calls']} calls; baseline {s['baseline_invoices_per_day']}/day)", None)
+
+
+def import_rows(t, imp):
+    if "contacts" in imp:
+        c = imp["contacts"]
+        t.add(f"import of {imp['args']['contacts']} contacts", "(reported)",
+              f"{c['wall_s']:.0f} s, {c['emulator']['calls']} calls, {c['details'].get('count_created')} created "
+              f"({c['details']['state']})", c["details"]["state"] == "done")
+    if "reconcile" in imp:
+        r = imp["reconcile"]
+        t.add(f"reconciliation report of {r['invoices_in_xero']} invoices", "(reported)",
+              f"{r['wall_s']:.0f} s, {r['emulator']['calls']} calls, {r['details']['lines']} differences", None)
+
+
+def kill_rows(t, kill):
+    s = kill["summary"]
+    enough = s["kills"] >= 200 or kill["args"].get("quick")
+    t.add(f"{s['kills']} SIGKILLs during {s['documents_per_round']}-document export(s)", "0 lost, 0 duplicated",
+          f"{s['lost']} lost, {s['duplicated']} duplicated ({s['kills_after_xero_processed']} kills after Xero "
+          f"processed; contacts duplicated {s['contacts_duplicated']})",
+          bool(enough) and s["lost"] == 0 and s["duplicated"] == 0 and s["contacts_duplicated"] == 0)
+
+
+def storm_rows(t, storm):
+    s = storm["summary"]
+    t.add(f"storm of {s['rate']:.0%} faults over {s['documents']} documents", "all sent, 0 duplicated",
+          f"{s['storm_sent']}/{s['documents']} sent, {s['storm_lost']} lost, {s['storm_duplicated']} duplicated "
+          f"({s['faults_total']} faults: {s['faults_hit']})",
+          s["storm_sent"] == s["documents"] and s["storm_duplicated"] == 0 and s["storm_lost"] == 0)
+    t.add("storm time vs fault-free", "(reported)", f"{s['storm_wall_s']:.0f} s vs {s['clean_wall_s']:.0f} s "
+          f"= {s['time_ratio']}x", None)
+    d = s.get("daylimit")
+    if d:
+        state = d["first_run"][-1]["state"] if d["first_run"] else "?"
+        t.add("daily limit: stop, resume after 24 h", "0 lost, 0 duplicated",
+              f"first run {state} after {d['first_sent']} sent; {d['sent_total']}/{d['documents']} sent after "
+              f"resume; {d['lost']} lost, {d['duplicated']} duplicated",
+              state == "stopped" and d["lost"] == 0 and d["duplicated"] == 0 and d["sent_total"] == d["documents"])
+
+
+def rows_of(quick):
+    suffix = "_quick" if quick else ""
+    t = Table()
+    sections = [("export", export_rows), ("import", import_rows), ("fault_kill", kill_rows),
+                ("fault_storm", storm_rows)]
+    found = None
+    for name, fill in sections:
+        data = load(name + suffix)
+        if data:
+            fill(t, data)
+            found = found or data
+        else:
+            t.add(f"{name} benchmark", "", "not run", False)
+    corpus = load("corpus")
+    if corpus:
+        t.add("bad-inputs corpus (tests/test_bad_inputs_corpus.py)", ">= 30 cases, each its message, rest sent",
+              f"{corpus.get('cases', '?')} bad inputs: {corpus['line']}",
+              corpus["ok"] and (corpus.get("cases") or 0) >= 30)
+    else:
+        t.add("bad-inputs corpus", "", "not run", False)
+    return t.rows, found
+
+
+def render(rows, markdown=False):
+    """The table; in text, the verdict comes first so long figures can run on."""
+    if markdown:
+        lines = ["| Figure | Target | Measured | |", "|---|---|---|---|"]
+        lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+        return "\n".join(lines)
+    width = [max(len(str(r[i])) for r in rows) for i in range(2)]
+    out = [f"{'':4}  {'Figure':<{width[0]}}  {'Target':<{width[1]}}  Measured"]
+    for what, target, measured, ok in rows:
+        out.append(f"{ok:<4}  {what:<{width[0]}}  {target:<{width[1]}}  {measured}")
+    return "\n".join(out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    rows, any_result = rows_of(args.quick)
+    machine = (any_result or {}).get("machine") or {}
+    print(f"\naccount_xero benchmarks — {machine.get('date', '?')} — {machine.get('cpu', '?')}, "
+          f"{machine.get('cores', '?')} cores, {machine.get('ram_gb', '?')} GB RAM, PostgreSQL "
+          f"{machine.get('postgresql', '?')}, commit {machine.get('git_commit', '?')}\n")
+    print(render(rows, args.markdown))
+    missed = [r for r in rows if r[3] == "MISS"]
+    print(f"\n{len(rows) - len(missed)} of {len(rows)} rows met or reported; {len(missed)} missed.")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
