@@ -91,16 +91,7 @@ class XeroConnectionPayments(models.Model):
         """Process webhook events, then poll payments; return the ``xero.sync.run``.
 
         Refused (UserError) while another sync of the connection is running."""
-        self.ensure_one()
-        self._ensure_connected()
-        with self._xero_sync_lock() as locked:
-            if not locked:
-                raise UserError(self.env._(
-                    "A sync with Xero is already running for %(org)s. "
-                    "Wait for it to finish, then try again.", org=self.display_name))
-            run = self.env["xero.sync.run"].sudo().create({
-                "connection_id": self.id, "trigger": trigger, "operation": self.env._("Import from Xero")})
-            xero_commit(self.env)
+        with self._xero_run(trigger, self.env._("Import from Xero")) as run:
             client = self._xero_client()
             state = message = None
             notes = []

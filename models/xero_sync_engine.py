@@ -125,6 +125,21 @@ class XeroSyncEngine(models.Model):
         ``client`` replaces the connection's own :class:`XeroClient` (tests
         and benchmarks give one with their own governor clock).
         """
+        with self._xero_run(trigger, self.env._("Send to Xero")) as run:
+            state, message = self._xero_run_handlers(run, client=client)
+            run._finish(state=state, message=message)
+            self._xero_after_run(run)
+            xero_commit(self.env)
+        return run
+
+    @contextmanager
+    def _xero_run(self, trigger, operation):
+        """Hold the connection's sync lock and yield a new, committed ``xero.sync.run``.
+
+        Every run of a connection (sending, importing) goes through here, so
+        two of them never overlap; a second one is refused with a UserError
+        rather than queued, because its caller is a person or a cron that
+        will come back."""
         self.ensure_one()
         self._ensure_connected()
         with self._xero_sync_lock() as locked:
@@ -133,13 +148,9 @@ class XeroSyncEngine(models.Model):
                     "A sync with Xero is already running for %(org)s. "
                     "Wait for it to finish, then try again.", org=self.display_name))
             run = self.env["xero.sync.run"].sudo().create({
-                "connection_id": self.id, "trigger": trigger, "operation": self.env._("Send to Xero")})
+                "connection_id": self.id, "trigger": trigger, "operation": operation})
             xero_commit(self.env)
-            state, message = self._xero_run_handlers(run, client=client)
-            run._finish(state=state, message=message)
-            self._xero_after_run(run)
-            xero_commit(self.env)
-        return run
+            yield run
 
     def _xero_run_handlers(self, run, client=None):
         """Run the handlers; return ``(state or None, message or None)``.
