@@ -283,8 +283,9 @@ def copy_db(template, name):
 
 
 def list_dbs(prefix):
-    return [r[0] for r in pg_admin("SELECT datname FROM pg_database WHERE datname LIKE %s ORDER BY 1",
-                                   (prefix + "%",), fetch=True)]
+    """Databases whose name starts with ``prefix`` (no LIKE: ``_`` is a wildcard there)."""
+    return [r[0] for r in pg_admin("SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY 1",
+                                   (prefix,), fetch=True)]
 
 
 # ---------------------------------------------------------------- Odoo in this process

@@ -28,3 +28,4 @@ from . import res_partner_xero
 from . import xero_contact_match
 from . import xero_contact_import
 from . import xero_master_import
+from . import account_move_xero_batch

@@ -26,10 +26,14 @@ class AccountMoveXeroAttachments(models.Model):
         return self.env["ir.attachment"].sudo().search([
             ("res_model", "=", "account.move"), ("res_id", "=", self.id), ("type", "=", "binary")])
 
-    def _xero_has_attachments(self):
-        self.ensure_one()
-        return bool(self.env["ir.attachment"].sudo().search_count([
-            ("res_model", "=", "account.move"), ("res_id", "=", self.id), ("type", "=", "binary")], limit=1))
+    def _xero_with_attachments(self):
+        """Those of these documents that have files (one query for all)."""
+        if not self:
+            return self
+        groups = self.env["ir.attachment"].sudo()._read_group([
+            ("res_model", "=", "account.move"), ("res_id", "in", self.ids), ("type", "=", "binary")], ["res_id"])
+        with_files = {res_id for (res_id,) in groups}
+        return self.filtered(lambda move: move.id in with_files)
 
     @api.model
     def _xero_send_attachments(self, connection, rows, run, client):

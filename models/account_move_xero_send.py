@@ -172,12 +172,12 @@ class AccountMoveXeroSend(models.Model):
                 group._xero_send_batch(
                     connection, client, run, kind.update_method if update else kind.create_method, collection,
                     build=lambda row: self._xero_build_row(connection, row, run, resolver, contact_errors),
-                    on_success=lambda row, element: self._xero_document_sent(connection, row, element, run, notes),
+                    on_success=lambda row, element: self._xero_documents_sent(connection, [(row, element)], run, notes),
+                    on_success_many=lambda accepted: self._xero_documents_sent(connection, accepted, run, notes),
                     xero_object=kind.xero_object, extra_kwargs={"unitdp": 4},
                     lookup=lambda stale, c=collection: self._xero_lookup_documents(connection, client, stale, c),
                     explain=self._xero_explain)
-            with_files = rows.filtered(lambda r: r.state == "sent").move_id.filtered(
-                lambda m: m._xero_has_attachments())
+            with_files = rows.filtered(lambda r: r.state == "sent").move_id._xero_with_attachments()
             if with_files:
                 with_files._xero_queue_attachments(only_when_enabled=True)
         finally:
@@ -199,21 +199,6 @@ class AccountMoveXeroSend(models.Model):
         if row.payload_hash != source_hash:
             row.payload_hash = source_hash
         return element
-
-    def _xero_document_sent(self, connection, row, element, run, notes):
-        """``on_success``: bind the Xero id, remember what was sent, log it."""
-        move = row.move_id.with_context(**XERO_WRITE_CONTEXT)
-        kind = kind_of(move)
-        xero_id = element.get(kind.id_field)
-        status = element.get("Status") or ""
-        move.env["xero.binder"].bind(move, xero_id, connection.company_id)
-        move._xero_store_remote(element)
-        move.sudo().write({"xero_hash": row.payload_hash, "xero_sent_date": fields.Datetime.now()})
-        number = element.get(kind.number_field) or move.name
-        message = self.env._("In Xero as %(type)s %(number)s (%(status)s).", type=kind.xero_type, number=number,
-                    status=status)
-        row._xero_succeed(run, kind.xero_object, xero_id=xero_id, message=message)
-        notes[move.id] = message
 
     def _xero_lookup_documents(self, connection, client, rows, collection):
         """Find in Xero the documents of requests sent more than 23 hours ago

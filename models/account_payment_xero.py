@@ -190,7 +190,12 @@ class AccountMove(models.Model):
         payments that already settle them."""
         res = super().write(vals)
         if vals.get("xero_id"):
-            payments = self._get_reconciled_payments()
-            if payments:
-                payments._xero_queue_payment()
+            self._xero_after_bind()
         return res
+
+    def _xero_after_bind(self):
+        """These documents were just given their Xero id (by ``write`` or the
+        binder's batch): queue the payments that already settle them."""
+        payments = self._get_reconciled_payments()
+        if payments:
+            payments._xero_queue_payment()

@@ -1,4 +1,5 @@
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class XeroBinder(models.AbstractModel):
@@ -54,6 +55,38 @@ class XeroBinder(models.AbstractModel):
     def bind(self, record, xero_id, company):
         """Store ``xero_id`` on ``record`` for ``company`` (False unbinds)."""
         self._scoped(record._name, company).browse(record.ids).write({self._field(record._name): xero_id or False})
+
+    @api.model
+    def bind_many(self, model, xero_ids, company):
+        """:meth:`bind` for many records of one model: ``{record id: xero id}``.
+
+        A plain id column (documents) is written in one SQL statement — an
+        ORM ``write`` per record runs that model's whole write logic (for an
+        account.move, several milliseconds) for a field that has none; the
+        cache is invalidated and dependents told, and the model's
+        ``_xero_after_bind`` (what its ``write`` does on a new id) runs once
+        for the batch. Company-dependent ids (shared records) go through the
+        ORM, record by record."""
+        if not xero_ids:
+            return
+        name = self._field(model)
+        records = self._scoped(model, company).browse(list(xero_ids))
+        field = records._fields[name]
+        if field.company_dependent or field.type != "char" or not field.store:
+            for record in records:
+                record.write({name: xero_ids[record.id] or False})
+            return
+        records.flush_recordset([name])
+        values = SQL(", ").join(SQL("(%s, %s)", rec_id, xero_id or None) for rec_id, xero_id in xero_ids.items())
+        self.env.cr.execute(SQL(
+            "UPDATE %s AS t SET %s = v.xero_id, write_date = %s, write_uid = %s "
+            "FROM (VALUES %s) AS v(id, xero_id) WHERE t.id = v.id",
+            SQL.identifier(records._table), SQL.identifier(name), fields.Datetime.now(), self.env.uid, values))
+        records.invalidate_recordset([name, "write_date", "write_uid"])
+        records.modified([name])
+        bound = records.filtered(lambda rec: xero_ids[rec.id])
+        if bound and hasattr(bound, "_xero_after_bind"):
+            bound._xero_after_bind()  # what the model's write does when it gets an id
 
     @api.model
     def unbind(self, record, company):

@@ -203,13 +203,14 @@ class XeroQueueProtocol(models.Model):
         return "odoo-" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:64]
 
     def _xero_send_batch(self, connection, client, run, method, collection, build, on_success,
-                         xero_object, extra_kwargs=None, lookup=None, explain=None):
+                         xero_object, extra_kwargs=None, lookup=None, explain=None, on_success_many=None):
         """Send these rows in requests of ≤ 50 elements; see the module doc.
 
         ``build(row) -> dict`` makes one element (raise XeroMappingError to
         hold that row back with a message; return None when the handler
         skipped or failed the row itself). ``on_success(row, element)`` binds
-        what Xero returned. ``explain(row, messages) -> str`` turns Xero's
+        what Xero returned; a handler may also give ``on_success_many(pairs)``,
+        called once per answer with the ``(row, element)`` Xero accepted. ``explain(row, messages) -> str`` turns Xero's
         validation messages into the row's message (default: joined as is).
 
         Rows already ``sending`` are replayed with their stored payload and
@@ -247,7 +248,7 @@ class XeroQueueProtocol(models.Model):
         for key in dict.fromkeys(replay.mapped("idempotency_key")):
             rows = replay.filtered(lambda r, k=key: r.idempotency_key == k).sorted("id")
             rows._xero_call(connection, client, run, method, collection, on_success, xero_object,
-                            key, [json.loads(r.payload) for r in rows], extra_kwargs, explain)
+                            key, [json.loads(r.payload) for r in rows], extra_kwargs, explain, on_success_many)
         ready = self.browse()
         elements = []
         for row in fresh.sorted("id"):
@@ -266,7 +267,7 @@ class XeroQueueProtocol(models.Model):
             chunk = elements[start:start + size]
             rows._xero_mark_sending(run, chunk)
             rows._xero_call(connection, client, run, method, collection, on_success, xero_object,
-                            rows[0].idempotency_key, chunk, extra_kwargs, explain)
+                            rows[0].idempotency_key, chunk, extra_kwargs, explain, on_success_many)
 
     def _xero_mark_sending(self, run, elements):
         """Give these rows (one request) their key and payload, mark them
@@ -280,7 +281,7 @@ class XeroQueueProtocol(models.Model):
         return key
 
     def _xero_call(self, connection, client, run, method, collection, on_success, xero_object,
-                   key, elements, extra_kwargs, explain=None):
+                   key, elements, extra_kwargs, explain=None, on_success_many=None):
         """One request for these rows (same order as ``elements``)."""
         kwargs = dict(extra_kwargs or {}, summarize_errors=False, idempotency_key=key)
         calls_before = client.calls
@@ -307,7 +308,8 @@ class XeroQueueProtocol(models.Model):
                 for part, part_elements in ((self[:half], elements[:half]), (self[half:], elements[half:])):
                     part._xero_mark_sending(run, part_elements)
                     part._xero_call(connection, client, run, method, collection, on_success, xero_object,
-                                    part[0].idempotency_key, part_elements, extra_kwargs, explain)
+                                    part[0].idempotency_key, part_elements, extra_kwargs, explain,
+                                    on_success_many)
                 return
             # the request as a whole was refused (400, 413...): every row carries the message
             for row in self:
@@ -317,7 +319,14 @@ class XeroQueueProtocol(models.Model):
             xero_commit(self.env)
             return
         run.sudo().api_calls += client.calls - calls_before
-        returned = response.data.get(collection) or []
+        self._xero_take_answer(run, response.data.get(collection) or [], xero_object, on_success, explain,
+                               on_success_many)
+        xero_commit(self.env)
+
+    def _xero_take_answer(self, run, returned, xero_object, on_success, explain=None, on_success_many=None):
+        """Each row's outcome from Xero's answer (same order as the request):
+        failed with Xero's messages, or given to the handler's ``on_success``."""
+        accepted = []
         for index, row in enumerate(self):
             element = returned[index] if index < len(returned) else {}
             errors = validation_messages(element)
@@ -328,32 +337,60 @@ class XeroQueueProtocol(models.Model):
                     message = "; ".join(errors) or self.env._("Xero returned no answer for it.")
                 row._xero_fail(run, xero_object, message, response=element)
             else:
+                accepted.append((row, element))
+        if on_success_many and accepted:
+            on_success_many(accepted)
+        else:
+            for row, element in accepted:
                 on_success(row, element)
-        xero_commit(self.env)
 
     # ------------------------------------------------------------ outcomes
     def _xero_succeed(self, run, xero_object, xero_id=None, message=None, response=None):
         """Row done: sent, logged; the caller has bound the record already."""
-        for row in self:
-            row.write({"state": "sent", "xero_id": xero_id or row.xero_id, "date_sent": fields.Datetime.now(),
+        self._xero_succeed_many(run, xero_object, [(row, xero_id or row.xero_id, message) for row in self],
+                                response=response)
+
+    @api.model
+    def _xero_succeed_many(self, run, xero_object, outcomes, response=None):
+        """:meth:`_xero_succeed` for a request's rows, each with its own
+        ``(row, xero_id, message)``: their log rows are created at once."""
+        now = fields.Datetime.now()
+        for row, xero_id, message in outcomes:
+            row.write({"state": "sent", "xero_id": xero_id or row.xero_id, "date_sent": now,
                        "message": message or False, "next_attempt": False, "sending_since": False})
-            row._xero_log(run, xero_object, "done", message, xero_id=xero_id, response=response)
+        self._xero_log_many(run, xero_object, "done", [(row, message, xero_id) for row, xero_id, message in outcomes],
+                            response=response)
 
     def _xero_fail(self, run, xero_object, message, response=None):
         """Row refused: it waits until the record changes or a user retries it."""
-        for row in self:
-            row.write({"state": "failed", "message": message, "next_attempt": False, "sending_since": False})
-            row._xero_log(run, xero_object, "failed", message, response=response)
+        self.write({"state": "failed", "message": message, "next_attempt": False, "sending_since": False})
+        self._xero_log_many(run, xero_object, "failed", [(row, message, None) for row in self], response=response)
 
     def _xero_skip(self, run, xero_object, message):
         """Row not to be sent (and why): nothing was called for it."""
-        for row in self:
-            row.write({"state": "skipped", "message": message, "next_attempt": False})
-            row._xero_log(run, xero_object, "skipped", message)
+        self.write({"state": "skipped", "message": message, "next_attempt": False})
+        self._xero_log_many(run, xero_object, "skipped", [(row, message, None) for row in self])
 
-    def _xero_log(self, run, xero_object, state, message, xero_id=None, response=None):
-        self.ensure_one()
-        record = self.env[self.res_model].browse(self.res_id).exists()
-        self.env["xero.sync.log"]._log(
-            self.connection_id, xero_object, "export", state, record=record or None, message=message,
-            run=run, xero_id=xero_id or self.xero_id, request=self.payload, response=response)
+    @api.model
+    def _xero_log_many(self, run, xero_object, state, entries, response=None):
+        """One ``xero.sync.log`` row per ``(row, message, xero_id)``, created
+        in one go; a row whose record was deleted meanwhile is logged without it."""
+        if not entries:
+            return
+        existing = {}
+        for model, ids in _ids_by_model(row for row, _message, _xero_id in entries).items():
+            existing[model] = {rec.id: rec for rec in self.env[model].browse(ids).exists()}
+        Log = self.env["xero.sync.log"]
+        Log.sudo().create([
+            Log._log_vals(row.connection_id, xero_object, "export", state,
+                          record=existing[row.res_model].get(row.res_id), message=message, run=run,
+                          xero_id=xero_id or row.xero_id, request=row.payload, response=response)
+            for row, message, xero_id in entries])
+
+
+def _ids_by_model(rows):
+    """``{res_model: [res_id, ...]}`` of queue rows."""
+    found = {}
+    for row in rows:
+        found.setdefault(row.res_model, []).append(row.res_id)
+    return found

@@ -5,7 +5,10 @@ fixed order (contacts before the documents that need them, documents before
 their attachments and payments), to send its due rows in batches of 50. Each
 handler is a model method ``_xero_process_queue(connection, rows, run,
 client)`` on the rows' ``res_model``; it sends through
-``xero.queue._xero_send_batch`` (the exactly-once protocol).
+``xero.queue._xero_send_batch`` (the exactly-once protocol). A model may also
+define ``_xero_prepare_run(connection, action, run, client, limit)``, called
+once before the first batch of its action (documents create their contacts
+there, in full requests, rather than a few with every batch).
 """
 
 import logging
@@ -172,16 +175,25 @@ class XeroSyncEngine(models.Model):
                 done.add((res_model, action))
                 handled = set()
                 size = self.env["xero.queue"]._xero_batch_size()
+                handler = self.env[res_model].sudo().with_company(self.company_id)
+                if hasattr(handler, "_xero_prepare_run"):
+                    # once per run, before its batches: what they all need (a
+                    # document's contacts), sent in full requests
+                    handler._xero_prepare_run(self, action, run, client, limit=MAX_BATCHES_PER_RUN * size)
+                    run.api_calls = client.calls - calls_before
+                    xero_commit(self.env)
                 while batches < MAX_BATCHES_PER_RUN:
                     rows = self.env["xero.queue"]._xero_claim(self, res_model, action, size, exclude_ids=handled)
                     if not rows:
                         break
                     batches += 1
                     handled.update(rows.ids)
-                    self.env[res_model].sudo().with_company(self.company_id)._xero_process_queue(
-                        self, rows, run, client)
+                    handler._xero_process_queue(self, rows, run, client)
                     run.api_calls = client.calls - calls_before
                     xero_commit(self.env)
+                    # what this batch read and wrote is saved: let it go, so
+                    # a run of 10,000 documents holds one batch in memory
+                    self.env.invalidate_all()
         except XeroDayLimitError as exc:
             resume = fields.Datetime.now() + timedelta(seconds=exc.retry_after)
             self.next_sync = resume

@@ -45,7 +45,16 @@ class XeroSyncLog(models.Model):
     def _log(self, connection, xero_object, direction, state, record=None, message=None,
              run=None, xero_id=None, request=None, response=None):
         """Create one log row; ``request``/``response`` are cut to excerpts."""
-        return self.sudo().create({
+        return self.sudo().create(self._log_vals(
+            connection, xero_object, direction, state, record=record, message=message, run=run,
+            xero_id=xero_id, request=request, response=response))
+
+    @api.model
+    def _log_vals(self, connection, xero_object, direction, state, record=None, message=None,
+                  run=None, xero_id=None, request=None, response=None):
+        """The values of one log row (see :meth:`_log`); a batch creates
+        many of them in one ``create``."""
+        return {
             "connection_id": connection.id,
             "run_id": run.id if run else False,
             "res_model": record._name if record else False,
@@ -58,7 +67,7 @@ class XeroSyncLog(models.Model):
             "xero_id": xero_id,
             "request_excerpt": self._excerpt(request),
             "response_excerpt": self._excerpt(response),
-        })
+        }
 
     def action_open_record(self):
         self.ensure_one()

@@ -35,8 +35,17 @@ class TenantBudget:
         self.blocked_until = 0.0
 
     def _prune(self, now):
+        """Forget our calls that left the window. Each one also gives back the
+        place it took in Xero's last ``X-MinLimit-Remaining`` (counted there, or
+        taken off it when it started), so a minute Xero reported spent by our
+        own calls frees up call by call instead of a whole minute later; what
+        Xero reported is forgotten once a full window has passed since."""
         while self.calls and now - self.calls[0] >= WINDOW + MARGIN:
-            self.calls.popleft()
+            started = self.calls.popleft()
+            if self.min_remaining is not None and started > self.min_remaining_at - WINDOW:
+                self.min_remaining += 1  # (a call already out of Xero's window then was not in its count)
+        if self.min_remaining is not None and now - self.min_remaining_at >= WINDOW:
+            self.min_remaining = None
 
     def wait_time(self, now):
         """Seconds to wait before the next call may start (0 when it may go)."""
@@ -45,8 +54,17 @@ class TenantBudget:
         if len(self.calls) >= self.minute_limit:
             wait = max(wait, WINDOW + MARGIN - (now - self.calls[0]))
         if self.min_remaining is not None and self.min_remaining <= 0:
-            # Xero says the minute is spent (maybe by another process).
-            wait = max(wait, WINDOW - (now - self.min_remaining_at))
+            # Xero says the minute is spent: by our own calls, a place frees
+            # when the next of them leaves the window (see _prune); by another
+            # process's, only once everything Xero counted then has left it
+            report_expires = WINDOW - (now - self.min_remaining_at)
+            # which of our calls must leave first: those Xero had already
+            # forgotten when it answered give nothing back
+            uncounted = sum(1 for started in self.calls if started <= self.min_remaining_at - WINDOW)
+            freeing = uncounted - self.min_remaining
+            if freeing < len(self.calls):
+                report_expires = min(report_expires, WINDOW + MARGIN - (now - self.calls[freeing]))
+            wait = max(wait, report_expires)
         return wait
 
 

@@ -18,3 +18,4 @@ from . import test_contact_push
 from . import test_link_contact
 from . import test_tour_link
 from . import test_bad_inputs_corpus
+from . import test_governor
