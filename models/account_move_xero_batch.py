@@ -10,12 +10,14 @@ than once per document.
 """
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 from ..services.mappers.invoice import kind_of
 from .account_move_xero import GONE
 
 #: this addon's own columns on account_move written when a document is sent
+#: documents looked at at once when collecting a run's contacts
+PREPARE_CHUNK = 1000
 SENT_FIELDS = ("xero_hash", "xero_sent_date", "xero_remote_status", "xero_remote_due", "xero_remote_checked")
 
 
@@ -35,13 +37,19 @@ class AccountMoveXeroBatch(models.Model):
         documents of that contact, with its message."""
         if action != "upsert":
             return
-        rows = self.env["xero.queue"].sudo().search([
+        row_ids = self.env["xero.queue"].sudo().search([
             ("connection_id", "=", connection.id), ("res_model", "=", "account.move"), ("action", "=", "upsert"),
             ("state", "=", "waiting"), "|", ("next_attempt", "=", False),
-            ("next_attempt", "<=", fields.Datetime.now())], limit=limit)
-        moves = rows.move_id.filtered(lambda m: not m._xero_skip_reason(connection))
-        partners = moves.commercial_partner_id.with_company(connection.company_id).filtered(
-            lambda p: not p.xero_contact_id)
+            ("next_attempt", "<=", fields.Datetime.now())], limit=limit, order="id").ids
+        partner_ids = set()
+        for chunk in split_every(PREPARE_CHUNK, row_ids):
+            moves = self.env["xero.queue"].sudo().browse(chunk).move_id
+            partner_ids.update(moves.filtered(lambda m: not m._xero_skip_reason(connection)).commercial_partner_id.ids)
+            # only the partner ids are kept: a run of 10,000 documents never
+            # holds them all in memory at once
+            self.env.invalidate_all()
+        partners = self.env["res.partner"].sudo().with_company(connection.company_id).browse(sorted(partner_ids))
+        partners = partners.filtered(lambda p: not p.xero_contact_id)
         if partners:
             self.env["res.partner"]._xero_ensure_contacts(connection, partners, run, client)
 
