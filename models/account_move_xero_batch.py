@@ -15,9 +15,9 @@ from odoo.tools import SQL, split_every
 from ..services.mappers.invoice import kind_of
 from .account_move_xero import GONE
 
-#: this addon's own columns on account_move written when a document is sent
 #: documents looked at at once when collecting a run's contacts
 PREPARE_CHUNK = 1000
+#: this addon's own columns on account_move written when a document is sent
 SENT_FIELDS = ("xero_hash", "xero_sent_date", "xero_remote_status", "xero_remote_due", "xero_remote_checked")
 
 
@@ -64,6 +64,8 @@ class AccountMoveXeroBatch(models.Model):
         document runs accounting checks that cost milliseconds each and have
         nothing to check here. A document Xero reports voided or deleted goes
         through ``_xero_store_remote`` first, which tells its followers."""
+        if not accepted:
+            return
         now = fields.Datetime.now()
         xero_ids, values, outcomes = {}, [], {}
         for row, element in accepted:

@@ -172,7 +172,7 @@ class AccountMoveXeroSend(models.Model):
                 group._xero_send_batch(
                     connection, client, run, kind.update_method if update else kind.create_method, collection,
                     build=lambda row: self._xero_build_row(connection, row, run, resolver, contact_errors),
-                    on_success=lambda row, element: self._xero_documents_sent(connection, [(row, element)], run, notes),
+                    on_success=None,
                     on_success_many=lambda accepted: self._xero_documents_sent(connection, accepted, run, notes),
                     xero_object=kind.xero_object, extra_kwargs={"unitdp": 4},
                     lookup=lambda stale, c=collection: self._xero_lookup_documents(connection, client, stale, c),

@@ -109,20 +109,18 @@ class XeroQueueProtocol(models.Model):
             row.write(dict(values, state="waiting", payload_hash=payload_hash or row.payload_hash,
                            next_attempt=False))
             return row
-        vals = {
-            "connection_id": connection.id,
-            "res_model": record._name,
-            "res_id": record.id,
-            "record_name": record.display_name,
-            "action": action,
-            "payload_hash": payload_hash,
-        }
+        return self.sudo().create(dict(self._xero_row_vals(connection, record, action, payload_hash), **values))
+
+    @api.model
+    def _xero_row_vals(self, connection, record, action, payload_hash):
+        """Values of a new row queuing ``record`` for ``action``."""
+        vals = {"connection_id": connection.id, "res_model": record._name, "res_id": record.id,
+                "record_name": record.display_name, "action": action, "payload_hash": payload_hash}
         if record._name == "account.move":
             vals["move_id"] = record.id
         elif record._name == "res.partner":
             vals["partner_id"] = record.id
-        vals.update(values)
-        return self.sudo().create(vals)
+        return vals
 
     @api.model
     def _xero_enqueue_batch(self, connection, records, action="upsert", hashes=None, force=False):
@@ -156,13 +154,7 @@ class XeroQueueProtocol(models.Model):
                 row.write({"state": "waiting", "payload_hash": new_hash or row.payload_hash,
                            "next_attempt": False, "message": False})
                 continue
-            vals = {"connection_id": connection.id, "res_model": record._name, "res_id": record.id,
-                    "record_name": record.display_name, "action": action, "payload_hash": new_hash}
-            if record._name == "account.move":
-                vals["move_id"] = record.id
-            elif record._name == "res.partner":
-                vals["partner_id"] = record.id
-            to_create.append(vals)
+            to_create.append(self._xero_row_vals(connection, record, action, new_hash))
         if to_create:
             rows |= self.sudo().create(to_create)
         return rows
@@ -209,9 +201,11 @@ class XeroQueueProtocol(models.Model):
         ``build(row) -> dict`` makes one element (raise XeroMappingError to
         hold that row back with a message; return None when the handler
         skipped or failed the row itself). ``on_success(row, element)`` binds
-        what Xero returned; a handler may also give ``on_success_many(pairs)``,
-        called once per answer with the ``(row, element)`` Xero accepted. ``explain(row, messages) -> str`` turns Xero's
-        validation messages into the row's message (default: joined as is).
+        what Xero returned; a handler that records a whole answer at once
+        gives ``on_success_many(pairs)`` instead, called once per answer with
+        the ``(row, element)`` pairs Xero accepted. ``explain(row, messages)
+        -> str`` turns Xero's validation messages into the row's message
+        (default: joined as is).
 
         Rows already ``sending`` are replayed with their stored payload and
         key, always as the whole request they were part of (a partial replay
@@ -225,6 +219,7 @@ class XeroQueueProtocol(models.Model):
         Raises XeroDayLimitError (the run stops) and lets other transient
         errors leave the rows ``sending`` for a replay.
         """
+        take = on_success_many or _one_by_one(on_success)
         replay = self.filtered(lambda r: r.state == "sending" and r.payload and r.idempotency_key)
         if replay:
             # whole requests only: add the rows of the same keys this claim did not get
@@ -236,9 +231,9 @@ class XeroQueueProtocol(models.Model):
             stale = replay.filtered(lambda r: r.sending_since and r.sending_since < limit)
             if stale:
                 found = lookup(stale)
-                for row in stale:
-                    if row.id in found:
-                        on_success(row, found[row.id])
+                bound = [(row, found[row.id]) for row in stale if row.id in found]
+                if bound:
+                    take(bound)
                 lost = stale.filtered(lambda r: r.id not in found)
                 lost.write({"state": "waiting", "idempotency_key": False, "payload": False,
                             "sending_since": False})
@@ -247,8 +242,8 @@ class XeroQueueProtocol(models.Model):
                 fresh |= lost
         for key in dict.fromkeys(replay.mapped("idempotency_key")):
             rows = replay.filtered(lambda r, k=key: r.idempotency_key == k).sorted("id")
-            rows._xero_call(connection, client, run, method, collection, on_success, xero_object,
-                            key, [json.loads(r.payload) for r in rows], extra_kwargs, explain, on_success_many)
+            rows._xero_call(connection, client, run, method, collection, take, xero_object,
+                            key, [json.loads(r.payload) for r in rows], extra_kwargs, explain)
         ready = self.browse()
         elements = []
         for row in fresh.sorted("id"):
@@ -266,8 +261,8 @@ class XeroQueueProtocol(models.Model):
             rows = ready[start:start + size]
             chunk = elements[start:start + size]
             rows._xero_mark_sending(run, chunk)
-            rows._xero_call(connection, client, run, method, collection, on_success, xero_object,
-                            rows[0].idempotency_key, chunk, extra_kwargs, explain, on_success_many)
+            rows._xero_call(connection, client, run, method, collection, take, xero_object,
+                            rows[0].idempotency_key, chunk, extra_kwargs, explain)
 
     def _xero_mark_sending(self, run, elements):
         """Give these rows (one request) their key and payload, mark them
@@ -280,9 +275,10 @@ class XeroQueueProtocol(models.Model):
         xero_commit(self.env)
         return key
 
-    def _xero_call(self, connection, client, run, method, collection, on_success, xero_object,
-                   key, elements, extra_kwargs, explain=None, on_success_many=None):
-        """One request for these rows (same order as ``elements``)."""
+    def _xero_call(self, connection, client, run, method, collection, take, xero_object,
+                   key, elements, extra_kwargs, explain=None):
+        """One request for these rows (same order as ``elements``); ``take``
+        gets the ``(row, element)`` pairs Xero accepted."""
         kwargs = dict(extra_kwargs or {}, summarize_errors=False, idempotency_key=key)
         calls_before = client.calls
         try:
@@ -307,9 +303,8 @@ class XeroQueueProtocol(models.Model):
                 half = len(self) // 2
                 for part, part_elements in ((self[:half], elements[:half]), (self[half:], elements[half:])):
                     part._xero_mark_sending(run, part_elements)
-                    part._xero_call(connection, client, run, method, collection, on_success, xero_object,
-                                    part[0].idempotency_key, part_elements, extra_kwargs, explain,
-                                    on_success_many)
+                    part._xero_call(connection, client, run, method, collection, take, xero_object,
+                                    part[0].idempotency_key, part_elements, extra_kwargs, explain)
                 return
             # the request as a whole was refused (400, 413...): every row carries the message
             for row in self:
@@ -319,13 +314,12 @@ class XeroQueueProtocol(models.Model):
             xero_commit(self.env)
             return
         run.sudo().api_calls += client.calls - calls_before
-        self._xero_take_answer(run, response.data.get(collection) or [], xero_object, on_success, explain,
-                               on_success_many)
+        self._xero_take_answer(run, response.data.get(collection) or [], xero_object, take, explain)
         xero_commit(self.env)
 
-    def _xero_take_answer(self, run, returned, xero_object, on_success, explain=None, on_success_many=None):
+    def _xero_take_answer(self, run, returned, xero_object, take, explain=None):
         """Each row's outcome from Xero's answer (same order as the request):
-        failed with Xero's messages, or given to the handler's ``on_success``."""
+        failed with Xero's messages, or given to the handler through ``take``."""
         accepted = []
         for index, row in enumerate(self):
             element = returned[index] if index < len(returned) else {}
@@ -338,17 +332,13 @@ class XeroQueueProtocol(models.Model):
                 row._xero_fail(run, xero_object, message, response=element)
             else:
                 accepted.append((row, element))
-        if on_success_many and accepted:
-            on_success_many(accepted)
-        else:
-            for row, element in accepted:
-                on_success(row, element)
+        if accepted:
+            take(accepted)
 
     # ------------------------------------------------------------ outcomes
     def _xero_succeed(self, run, xero_object, xero_id=None, message=None, response=None):
         """Row done: sent, logged; the caller has bound the record already."""
-        self._xero_succeed_many(run, xero_object, [(row, xero_id or row.xero_id, message) for row in self],
-                                response=response)
+        self._xero_succeed_many(run, xero_object, [(row, xero_id, message) for row in self], response=response)
 
     @api.model
     def _xero_succeed_many(self, run, xero_object, outcomes, response=None):
@@ -386,6 +376,14 @@ class XeroQueueProtocol(models.Model):
                           record=existing[row.res_model].get(row.res_id), message=message, run=run,
                           xero_id=xero_id or row.xero_id, request=row.payload, response=response)
             for row, message, xero_id in entries])
+
+
+def _one_by_one(on_success):
+    """``on_success(row, element)`` as a callable taking a whole answer's pairs."""
+    def take(accepted):
+        for row, element in accepted:
+            on_success(row, element)
+    return take
 
 
 def _ids_by_model(rows):

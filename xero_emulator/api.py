@@ -7,7 +7,7 @@ import copy
 from dataclasses import dataclass, field
 
 from .state import Org, Store
-from .util import dec, is_uuid, ms_date, ms_date_plain, new_id, parse_http_date, public
+from .util import is_uuid, ms_date, ms_date_plain, new_id, parse_http_date
 from .where import WhereError, apply_order, compile_where
 from .wire import Request, Response, json_response, text_response
 
@@ -287,13 +287,3 @@ def echo(change: Change) -> dict:
     el = copy.deepcopy(change.element)
     el["ValidationErrors"] = list(change.errors)
     return el
-
-
-def money(value) -> float:
-    """Decimal/number to float for JSON."""
-    return float(dec(value))
-
-
-def strip(obj: dict) -> dict:
-    """Public copy (no private keys)."""
-    return public(obj)

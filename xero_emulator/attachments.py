@@ -157,8 +157,3 @@ def history(ctx: Ctx, coll: str):
     records.extend(added)
     ctx.store.dirty = True
     return ok(ctx, "HistoryRecords", added)
-
-
-def empty_response() -> Response:
-    """204 without body."""
-    return Response(204, b"")

@@ -39,6 +39,11 @@ def oauth_error(error: str, status: int = 400, description: str | None = None) -
     return json_response(status, data)
 
 
+#: the parameters of an authorization request (query on GET, form fields on POST)
+AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
+                    "code_challenge_method")
+
+
 class OAuth:
     """Token service bound to a ``Store``."""
 
@@ -218,33 +223,11 @@ class OAuth:
         """GET shows the consent page; POST (Allow/Cancel) redirects back to the app."""
         if req.method == "POST":
             form = req.form()
-            p = {
-                k: form_value(form, k)
-                for k in (
-                    "response_type",
-                    "client_id",
-                    "redirect_uri",
-                    "scope",
-                    "state",
-                    "code_challenge",
-                    "code_challenge_method",
-                )
-            }
+            p = {k: form_value(form, k) for k in AUTHORIZE_PARAMS}
             tenant_ids = [t for t in form.get("tenant_id", []) if t]
             action = form_value(form, "action", "allow").lower()
         else:
-            p = {
-                k: req.q(k, "")
-                for k in (
-                    "response_type",
-                    "client_id",
-                    "redirect_uri",
-                    "scope",
-                    "state",
-                    "code_challenge",
-                    "code_challenge_method",
-                )
-            }
+            p = {k: req.q(k, "") for k in AUTHORIZE_PARAMS}
             tenant_ids, action = [], None
         with self.store.lock:
             app = self.store.apps.get(p["client_id"])

@@ -81,11 +81,6 @@ def iso_utc(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0")
 
 
-def http_date(ts: float) -> str:
-    """RFC 7231 date for HTTP headers."""
-    return datetime.fromtimestamp(ts, tz=UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
-
-
 def parse_http_date(value: str) -> float | None:
     """Parse an If-Modified-Since header value (RFC 7231 or ISO) into epoch seconds."""
     if not value:
