@@ -145,7 +145,7 @@ def figures(main, small, baseline, starter, invoices):
         s_calls = starter["emulator"]["calls"]
         out["starter"] = {
             "invoices": starter["invoices"], "sent": starter["outcome"]["states"].get("sent", 0), "calls": s_calls,
-            "day_remaining_after": 1000 - s_calls, "daily_429": starter["emulator"]["rate_limited"].get("daily", 0),
+            "day_remaining_after": 1000 - s_calls, "daily_429": starter["emulator"]["rate_limited"].get("day", 0),
             "invoices_per_day": int(s_sent * 1000 / s_calls) if s_calls else None,
             "baseline_invoices_per_day": int(1000 / out["baseline"]["calls_per_invoice"]) if baseline else None,
             "lost": starter["lost"], "duplicated": starter["duplicated"],

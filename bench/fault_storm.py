@@ -100,7 +100,7 @@ def day_limit_phase(template, documents, budget):
         common.drop_db(db)
     lost, duplicated, _extra = common.count_by_number(state, first["numbers"])
     return {"first_run": first["runs"], "first_sent": first["outcome"]["states"].get("sent", 0),
-            "first_calls": first["emulator"]["calls"], "daily_429": first["emulator"]["rate_limited"].get("daily", 0),
+            "first_calls": first["emulator"]["calls"], "daily_429": first["emulator"]["rate_limited"].get("day", 0),
             "resume_runs": second["runs"], "resume_calls": second["emulator"]["calls"],
             "documents": len(first["numbers"]), "sent_total": second["outcome"]["states"].get("sent", 0)
             + first["outcome"]["states"].get("sent", 0),

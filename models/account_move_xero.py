@@ -24,7 +24,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..services.mappers.invoice import kind_of, source_snapshot
-from .xero_queue_protocol import payload_hash
+from ..services.mappers.master import payload_hash
 
 #: move fields whose change may change what Xero shows
 XERO_RELEVANT_FIELDS = frozenset({

@@ -16,7 +16,7 @@ from odoo import api, fields, models
 
 from ..services.errors import XeroMappingError
 from ..services.mappers import payment as payment_mapper
-from .xero_queue_protocol import payload_hash
+from ..services.mappers.master import payload_hash
 
 #: context key set while Odoo registers a payment that came from Xero
 IMPORT_CONTEXT = "xero_payment_import"

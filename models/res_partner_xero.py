@@ -224,36 +224,38 @@ class ResPartnerXero(models.Model):
         Queue = self.env["xero.queue"].sudo()
         commercial = partners.commercial_partner_id.sudo().with_company(company)
         errors = {}
-        rows = Queue.browse()
+        unbound = commercial.browse()
         for partner in commercial:
-            if partner.xero_contact_id:
-                if (partner.xero_contact_status or "").upper() == "ARCHIVED":
-                    errors[partner.id] = _(
-                        "The Xero contact %(name)s linked to %(partner)s is archived: restore it in Xero or "
-                        "link another contact (partner ▸ Xero ▸ Link to Xero).",
-                        name=partner.name, partner=partner.display_name)
-                continue
-            sending = Queue.search([("connection_id", "=", connection.id), ("res_model", "=", "res.partner"),
-                                    ("res_id", "=", partner.id), ("action", "=", "contact"),
-                                    ("state", "=", "sending")])
-            if sending:
-                rows |= sending
-                continue
+            if not partner.xero_contact_id:
+                unbound |= partner
+            elif (partner.xero_contact_status or "").upper() == "ARCHIVED":
+                errors[partner.id] = _(
+                    "The Xero contact %(name)s linked to %(partner)s is archived: restore it in Xero or "
+                    "link another contact (partner ▸ Xero ▸ Link to Xero).",
+                    name=partner.name, partner=partner.display_name)
+        # a request already in flight is replayed as it is; the others are (re)queued in one go
+        rows = Queue.search([("connection_id", "=", connection.id), ("res_model", "=", "res.partner"),
+                             ("res_id", "in", unbound.ids), ("action", "=", "contact"), ("state", "=", "sending")])
+        in_flight = set(rows.mapped("res_id"))
+        hashes = {}
+        for partner in unbound.filtered(lambda p: p.id not in in_flight):
             try:
-                digest = contact_hash(contact_payload(partner, connection))
+                hashes[partner.id] = contact_hash(contact_payload(partner, connection))
             except XeroMappingError as exc:
                 errors[partner.id] = exc.message
-                continue
-            row = Queue._xero_enqueue(connection, partner, action="contact", payload_hash=digest)
-            if row.state == "failed":
-                errors[partner.id] = row.message or _("Xero refused %s.", partner.display_name)
-                continue
-            rows |= row
+        for row in Queue._xero_enqueue_batch(connection, unbound.filtered(lambda p: p.id in hashes), "contact",
+                                             hashes=hashes):
+            if row.state == "failed":  # unchanged since Xero refused it
+                errors[row.res_id] = row.message or _("Xero refused %s.", row.record_name)
+            else:
+                rows |= row
         if rows:
             self._xero_process_queue(connection, rows, run, client)
+            last_row = {row.res_id: row for row in rows}
             for partner in commercial.filtered(lambda p: p.id not in errors and not p.xero_contact_id):
-                row = rows.filtered(lambda r, p=partner: r.res_id == p.id)[-1:]
-                errors[partner.id] = row.message or _("%s could not be created in Xero.", partner.display_name)
+                row = last_row.get(partner.id)
+                errors[partner.id] = (row and row.message) or _("%s could not be created in Xero.",
+                                                                partner.display_name)
         result = {}
         for partner in partners:
             message = errors.get(partner.commercial_partner_id.id)
@@ -292,16 +294,21 @@ class ResPartnerXero(models.Model):
         company = conn.company_id
         if self.env["xero.binder"].to_xero(partner, company):
             raise UserError(_("%s is already linked to a Xero contact.", partner.display_name))
-        with conn._xero_sync_lock() as locked:
-            if not locked:
-                raise UserError(_("A sync with Xero is running: try again in a moment."))
-            run = self.env["xero.sync.run"].sudo().create({
-                "connection_id": conn.id, "operation": _("Export contact")})
+        with conn._xero_run("manual", _("Export contact")) as run:
             client = conn._xero_client()
-            errors = self.env["res.partner"].sudo().with_company(company)._xero_ensure_contacts(
-                conn, partner, run, client)
+            try:
+                errors = self.env["res.partner"].sudo().with_company(company)._xero_ensure_contacts(
+                    conn, partner, run, client)
+            except XeroError as exc:
+                # Xero's limit, an outage or a refused token: the request (if it
+                # left) is replayed by the next sync, never sent twice
+                if isinstance(exc, XeroAuthError):
+                    conn._xero_disconnected(exc.message)
+                errors = {partner.id: exc.message}
+                run._finish(state="failed", message=exc.message)
+            else:
+                run._finish()
             run.api_calls = client.calls
-            run._finish()
             xero_commit(self.env)
         if errors:
             message, kind = errors[partner.id], "danger"

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -5,9 +7,9 @@ from ..services.client import (
     REAL_API_URL,
     REAL_IDENTITY_URL,
     REAL_LOGIN_URL,
-    XeroClient,
     XeroConfig,
 )
+from ..services.errors import XeroAuthError, XeroDayLimitError, XeroError, XeroNotFoundError
 
 SECRET_GROUPS = "base.group_system"
 
@@ -131,9 +133,12 @@ class XeroConnection(models.Model):
             conn.count_sent_today = sent.get(conn, 0)
 
     def _action_queue(self, states):
+        """The queue list of one figure: its own domain, without the menu's
+        default "waiting/failed" filters that would hide it."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("account_xero.action_xero_queue")
         action["domain"] = [("connection_id", "=", self.id), ("state", "in", states)]
+        action["context"] = {"create": False}
         return action
 
     def action_view_waiting(self):
@@ -169,6 +174,24 @@ class XeroConnection(models.Model):
                     state=dict(self._fields["state"].selection).get(conn.state),
                 ))
 
+    @contextmanager
+    def _xero_user_errors(self, not_found=None):
+        """Turn a Xero error during a user's own read (a wizard, a report)
+        into a message for that user; nothing is kept of the failed read.
+        A refused grant also marks the connection disconnected; ``not_found``
+        is the message for a 404 (default: Xero's own)."""
+        try:
+            yield
+        except XeroAuthError as exc:
+            self._xero_disconnected(exc.message)
+            raise UserError(_("Xero refused access: %(error)s", error=exc.message)) from exc
+        except XeroDayLimitError as exc:
+            raise UserError(_("Xero's daily API limit for this organisation is spent; try again tomorrow.")) from exc
+        except XeroNotFoundError as exc:
+            raise UserError(not_found or exc.message) from exc
+        except XeroError as exc:
+            raise UserError(_("Xero could not be read: %(error)s", error=exc.message)) from exc
+
     def _xero_config(self):
         self.ensure_one()
         conn = self.sudo()
@@ -177,17 +200,6 @@ class XeroConnection(models.Model):
             tenant_id=conn.tenant_id or "", api_url=conn.api_url,
             identity_url=conn.identity_url, login_url=conn.login_url,
         )
-
-    def _xero_client(self, **kwargs):
-        """A :class:`XeroClient` for this connection's organisation.
-
-        Tokens are read and refreshed through :class:`ConnectionTokens`,
-        which locks this row while refreshing (see xero_connection_auth)."""
-        self.ensure_one()
-        self._ensure_connected()
-        from .xero_connection_auth import ConnectionTokens
-
-        return XeroClient(self._xero_config(), ConnectionTokens(self), **kwargs)
 
     def action_open_dashboard(self):
         self.ensure_one()

@@ -11,14 +11,14 @@ the last complete one, unless a full import is asked for.
 """
 
 import logging
-import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..services.errors import XeroAuthError, XeroDayLimitError, XeroError, XeroRetryableError
+from ..services.mappers.payment import parse_xero_datetime
 from .xero_queue_protocol import xero_commit
 
 _logger = logging.getLogger(__name__)
@@ -27,17 +27,6 @@ PAGE_SIZE = 1000
 #: seconds of work per cron call before it hands over (it is called again at once)
 CRON_BUDGET = 60
 RETRY_MINUTES = 5
-XERO_DATE = re.compile(r"/Date\((-?\d+)")
-
-
-def xero_datetime(value):
-    """``/Date(1573755038314)/`` → naive UTC datetime (None when absent)."""
-    match = XERO_DATE.match(value or "")
-    if not match:
-        return None
-    return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=UTC).replace(tzinfo=None)
-
-
 class XeroImportJob(models.Model):
     """One contact import of a connection, with its progress."""
 
@@ -200,7 +189,7 @@ class XeroImportJob(models.Model):
         vals.update(count_read=self.count_read + len(contacts), api_calls=self.api_calls + client.calls - calls,
                     next_attempt=False, message=False)
         if not self.xero_start:
-            vals["xero_start"] = xero_datetime(response.data.get("DateTimeUTC")) or fields.Datetime.now()
+            vals["xero_start"] = parse_xero_datetime(response.data.get("DateTimeUTC")) or fields.Datetime.now()
         if self.next_page == 1 and pagination.get("itemCount") is not None and not self.total_count:
             vals["total_count"] = pagination["itemCount"]
         page_count = pagination.get("pageCount")

@@ -20,13 +20,6 @@ class XeroConnectionDashboard(models.Model):
             "target": "new",
         }
 
-    def _action_queue(self, states):
-        """The queue list of one dashboard figure: its own domain, without
-        the menu's default "waiting/failed" filters that would hide it."""
-        action = super()._action_queue(states)
-        action["context"] = {"create": False}
-        return action
-
     def action_view_runs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("account_xero.action_xero_sync_run")

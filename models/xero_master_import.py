@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 
 from ..services.errors import XeroError
 from ..services.mappers import master
+from ..services.mappers.contact import norm_vat  # letters and digits, upper case: bank numbers too
 
 
 class XeroConnectionMaster(models.Model):
@@ -151,10 +152,10 @@ class XeroConnectionMaster(models.Model):
             *self.env["account.journal"]._check_company_domain(company), ("type", "in", ("bank", "cash"))])
         taken = set(xero_accounts.journal_id.ids)
         for xacc in xero_accounts.filtered(lambda a: a.type == "BANK" and not a.journal_id):
-            number = master.norm_bank_number(xacc.bank_account_number)
+            number = norm_vat(xacc.bank_account_number)
             name = xacc.name.strip().lower()
             candidates = journals.filtered(
-                lambda j, n=number: n and master.norm_bank_number(j.bank_account_id.acc_number) == n)
+                lambda j, n=number: n and norm_vat(j.bank_account_id.acc_number) == n)
             if not candidates:
                 candidates = journals.filtered(lambda j, n=name: j.name.strip().lower() == n)
             if len(candidates) == 1 and candidates.id not in taken:

@@ -122,6 +122,15 @@ class XeroConnectionPayments(models.Model):
         return run
 
     # ------------------------------------------------------------ polling
+    def _xero_payments_in_flight(self):
+        """How many payments sent from Odoo still wait for Xero's answer
+        ('sending' rows). While there are any, no payment is read from Xero:
+        one of them would come back as a new payment and be registered twice."""
+        self.ensure_one()
+        return self.env["xero.queue"].sudo().search_count([
+            ("connection_id", "=", self.id), ("res_model", "=", "account.payment"),
+            ("action", "=", "payment"), ("state", "=", "sending")])
+
     def _xero_import_payments(self, run, client):
         """Poll payments changed since the last poll (pages of 1,000) and apply
         them; move the cursor once every page is applied. Returns a note for
@@ -131,9 +140,7 @@ class XeroConnectionPayments(models.Model):
         for Xero's answer ('sending' rows): the next outbound run settles them
         first, otherwise they would come back as new payments."""
         self.ensure_one()
-        sending = self.env["xero.queue"].sudo().search_count([
-            ("connection_id", "=", self.id), ("res_model", "=", "account.payment"),
-            ("action", "=", "payment"), ("state", "=", "sending")])
+        sending = self._xero_payments_in_flight()
         if sending:
             return self.env._("Payments were not imported: %(count)s payment(s) sent from Odoo are still waiting "
                      "for Xero's answer. They are settled by the next sync, then the import goes on.",
@@ -294,14 +301,21 @@ class XeroConnectionPayments(models.Model):
                 else:
                     payment.action_cancel()
         except UserError:
-            with self.env.cr.savepoint():
-                move = payment.move_id
-                move.line_ids.remove_move_reconcile()
-                move._reverse_moves([{
-                    "date": fields.Date.context_today(self),
-                    "ref": self.env._("Payment %(name)s deleted in Xero", name=move.name),
-                }], cancel=True)
-                payment.state = "canceled"
+            try:
+                with self.env.cr.savepoint():
+                    move = payment.move_id
+                    move.line_ids.remove_move_reconcile()
+                    move._reverse_moves([{
+                        "date": fields.Date.context_today(self),
+                        "ref": self.env._("Payment %(name)s deleted in Xero", name=move.name),
+                    }], cancel=True)
+                    payment.state = "canceled"
+            except UserError as exc:
+                # neither cancelled nor reversed: the payment stays, the
+                # people who can undo it by hand are told why, the poll goes on
+                return self._xero_refuse_payment(invoices[:1] or payment.move_id, xp, run, element, self.env._(
+                    "Payment %(payment)s was deleted in Xero but could not be cancelled or reversed in Odoo "
+                    "(%(error)s): cancel it by hand.", payment=payment.name, error=exc.args[0] if exc.args else exc))
             how = self.env._("reversed")
         message = self.env._("Payment %(payment)s (%(amount).2f) was deleted in Xero: it was %(how)s in Odoo.",
                     payment=payment.name, amount=xp.amount, how=how)

@@ -64,11 +64,6 @@ def xero_commit(env):
         env.cr.commit()
 
 
-def payload_hash(payload):
-    """Stable hash of a payload dict: the version of what would be sent."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
 class XeroQueueProtocol(models.Model):
     _inherit = "xero.queue"
 

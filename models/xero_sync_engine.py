@@ -241,17 +241,19 @@ class XeroSyncEngine(models.Model):
         """Tell people about a run's failures, once per run, per the setting."""
         if self.alert_mode == "none":
             return
-        failed = run.log_ids.filtered(lambda log: log.state == "failed")
+        failed = self.env["xero.sync.log"].sudo().search(
+            [("run_id", "=", run.id), ("state", "=", "failed")], order="id", limit=50)
         lines = Markup("").join(
             Markup("<li>%s: %s</li>") % (log.record_name or log.xero_object, log.message or "")
-            for log in failed[:50])
+            for log in failed)
+        count = run.count_failed or len(failed)
         body = Markup("<p>%s</p><ul>%s</ul>") % (
-            self.env._("Sending to Xero finished with %(count)s failure(s):", count=len(failed)), lines)
+            self.env._("Sending to Xero finished with %(count)s failure(s):", count=count), lines)
         if run.state == "failed" and run.message:
             body += Markup("<p>%s</p>") % escape(run.message)
         if self.alert_mode in ("email", "both") and self.alert_emails:
             self.env["mail.mail"].sudo().create({
-                "subject": self.env._("Xero: %(count)s document(s) were not sent", count=len(failed)),
+                "subject": self.env._("Xero: %(count)s document(s) were not sent", count=count),
                 "email_to": self.alert_emails,
                 "body_html": body,
                 "email_from": self.company_id.email_formatted or self.env.user.email_formatted,

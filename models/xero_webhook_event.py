@@ -189,7 +189,8 @@ class XeroConnectionWebhooks(models.Model):
             move = moves.get(element.get(id_field))
             if move:
                 move._xero_store_remote(element)
-        if self.import_payments:
+        if self.import_payments and not self._xero_payments_in_flight():
+            # (with payments in flight the poll, whose cursor has not moved, reads them later)
             response = client.accounting("get_payments", where=payment_mapper.guid_clause(payment_field, ids))
             self._xero_apply_payments(response.data.get("Payments") or [], run)
 

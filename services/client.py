@@ -128,9 +128,7 @@ class XeroClient:
         self.sleep = sleep
         self.max_wait = max_wait
         self.calls = 0
-        self.rate_limited = 0
         self.day_remaining = None
-        self.min_remaining = None
         self._current_token = None
         self.api_client = self._make_api_client()
         self.accounting_api = AccountingApi(self.api_client, base_url=config.accounting_url)
@@ -256,7 +254,6 @@ class XeroClient:
                 if isinstance(error, XeroDayLimitError):
                     raise error from exc
                 if isinstance(error, XeroRateLimitError):
-                    self.rate_limited += 1
                     self.governor.back_off(tenant, error.retry_after)
                 if not error.retryable or attempt > self.max_retries:
                     raise error from exc
@@ -279,8 +276,6 @@ class XeroClient:
         low = {k.lower(): v for k, v in headers.items()}
         if "x-daylimit-remaining" in low:
             self.day_remaining = _int(low["x-daylimit-remaining"])
-        if "x-minlimit-remaining" in low:
-            self.min_remaining = _int(low["x-minlimit-remaining"])
 
 
 def _int(value):
@@ -309,9 +304,13 @@ def _classify(exc):
     if status == 429:
         problem = headers.get("x-rate-limit-problem", "minute")
         retry_after = _int(headers.get("retry-after")) or 60
-        cls = XeroDayLimitError if problem == "daily" else XeroRateLimitError
-        return cls(f"Xero rate limit reached ({problem}); retry after {retry_after} s.",
-                   retry_after=retry_after, problem=problem, body=body, headers=headers)
+        # Xero names the daily limit "day" (xero-python: "per day rate limit")
+        if problem.lower() in ("day", "daily"):
+            cls, message = XeroDayLimitError, (
+                f"Xero's daily API limit for this organisation is spent; it frees up in {retry_after} s.")
+        else:
+            cls, message = XeroRateLimitError, f"Xero rate limit reached ({problem}); retry after {retry_after} s."
+        return cls(message, retry_after=retry_after, problem=problem, body=body, headers=headers)
     if status in RETRY_STATUSES or status == 0:
         return XeroRetryableError(f"Xero is unavailable (HTTP {status}).", status=status, body=body, headers=headers)
     if status in (401, 403):

@@ -31,7 +31,6 @@ class TenantBudget:
         self.slots = threading.BoundedSemaphore(concurrent)
         self.min_remaining = None
         self.min_remaining_at = 0.0
-        self.day_remaining = None
         self.blocked_until = 0.0
 
     def _prune(self, now):
@@ -114,8 +113,6 @@ class RateGovernor:
                 if "x-minlimit-remaining" in headers:
                     budget.min_remaining = _int(headers["x-minlimit-remaining"])
                     budget.min_remaining_at = now
-                if "x-daylimit-remaining" in headers:
-                    budget.day_remaining = _int(headers["x-daylimit-remaining"])
         finally:
             budget.slots.release()
 
@@ -130,9 +127,6 @@ class RateGovernor:
         with self._lock:
             self._budgets.clear()
             self.waited = 0.0
-
-    def day_remaining(self, tenant_id):
-        return self.budget(tenant_id).day_remaining
 
 
 def _int(value):

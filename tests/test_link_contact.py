@@ -147,3 +147,18 @@ class TestLinkContact(XeroMasterCase):
         self.assertEqual(action["params"]["type"], "danger")
         self.assertIn('already named "Bayside Club"', action["params"]["message"])
         self.assertFalse(self.xero_id_of(clash))
+
+    def test_export_when_xero_refuses_the_call_says_why(self):
+        """The day's budget is spent in Xero: the user gets Xero's reason in a
+        notification (not a server error), the run is closed as failed, and
+        nothing reached Xero."""
+        new = self.env["res.partner"].create({"name": "Too Late Ltd", "is_company": True})
+        self.emulator.set_limits(day=0)
+        self.addCleanup(self.emulator.set_limits, day=5000)
+        action = new.action_xero_export()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("daily", action["params"]["message"].lower())
+        run = self.env["xero.sync.run"].search([("connection_id", "=", self.connection.id)], limit=1)
+        self.assertEqual((run.operation, run.state), ("Export contact", "failed"))
+        self.assertNotIn("Too Late Ltd", xero_contacts(self.emulator))
+        self.assertFalse(self.xero_id_of(new))

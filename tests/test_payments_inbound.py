@@ -249,6 +249,26 @@ class TestWebhookFetch(XeroPaymentCase):
         self.assertEqual(self.route_calls("GET /Invoices") - invoices, 1, "one targeted fetch")
         self.assertEqual(self.route_calls("GET /Payments") - payments, 1, "its payments, by invoice id")
 
+    def test_payments_in_flight_are_not_read_back_by_an_event(self):
+        """A payment sent from Odoo whose answer was lost (its row still
+        'sending') is already in Xero: an invoice event must not read it back
+        as a new payment (it would be registered twice). The event is done;
+        the poll reads payments once the outbound run has settled the row."""
+        invoice = self.sent_document(100.0)
+        self.import_from_xero()
+        self.queue_xero_events()
+        self.process_events()
+        odoo_payment = self.odoo_pay(invoice, 115.0)
+        self.xero_pay(invoice, 115.0)  # what Odoo's request created in Xero before its answer was lost
+        row = self.env["xero.queue"].sudo()._xero_enqueue(self.connection, odoo_payment, action="payment")
+        row.state = "sending"
+        self.assertIn("INVOICE", self.queue_xero_events())
+        payments = self.route_calls("GET /Payments")
+        run = self.process_events()
+        self.assertEqual(self.route_calls("GET /Payments"), payments, "no payment read while one is in flight")
+        self.assertEqual(invoice._get_reconciled_payments(), odoo_payment, run.log_ids.mapped("message"))
+        self.assertFalse(self.pending())
+
     def test_credit_note_event_brings_its_refund(self):
         refund = self.sent_document(40.0, move_type="out_refund")  # 46.00
         self.import_from_xero()

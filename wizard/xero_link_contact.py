@@ -8,8 +8,6 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.errors import XeroNotFoundError
-
 PAGE_SIZE = 20
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -110,7 +108,8 @@ class XeroLinkContact(models.TransientModel):
         else:
             kwargs["search_term"] = term
         client = self.connection_id.sudo()._xero_client()
-        data = client.accounting("get_contacts", **kwargs).data
+        with self.connection_id._xero_user_errors():
+            data = client.accounting("get_contacts", **kwargs).data
         contacts = data.get("Contacts") or []
         company = self.connection_id.company_id
         linked = self.env["xero.binder"].to_records("res.partner", [c.get("ContactID") for c in contacts], company)
@@ -190,10 +189,9 @@ class XeroLinkContact(models.TransientModel):
             raise UserError(_("%s is not a Xero ContactID (it looks like 8-4-4-4-12 hexadecimal characters).",
                               self.manual_contact_id or ""))
         client = self.connection_id.sudo()._xero_client()
-        try:
+        missing = _("Xero has no contact with the ContactID %s.", contact_id)
+        with self.connection_id._xero_user_errors(not_found=missing):
             contacts = client.accounting("get_contact", contact_id).data.get("Contacts") or []
-        except XeroNotFoundError as exc:
-            raise UserError(_("Xero has no contact with the ContactID %s.", contact_id)) from exc
         if not contacts:
             raise UserError(_("Xero has no contact with the ContactID %s.", contact_id))
         contact = contacts[0]

@@ -13,7 +13,6 @@
 
 import base64
 import io
-from contextlib import contextmanager
 from datetime import date
 
 import xlsxwriter
@@ -24,7 +23,7 @@ from odoo.exceptions import UserError
 from odoo.tools import email_normalize, email_split
 
 from ..services import reconciliation as recon
-from ..services.errors import XeroAuthError, XeroDayLimitError, XeroError, XeroMappingError
+from ..services.errors import XeroMappingError
 
 MOVE_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
 LINE_KINDS = [
@@ -102,7 +101,7 @@ class XeroReconciliation(models.TransientModel):
         report will cost (see the module doc); uses one call per collection."""
         self.ensure_one()
         client = self._client()
-        with self._xero_errors():
+        with self.connection_id._xero_user_errors():
             counts = self.connection_id.sudo()._xero_recon_count(client)
         self._store_estimate(counts, client)
         return self._reopen()
@@ -122,7 +121,7 @@ class XeroReconciliation(models.TransientModel):
         """Read the changed documents (exactly the pages estimated), compare, list."""
         self.ensure_one()
         client = self._client()
-        with self._xero_errors():
+        with self.connection_id._xero_user_errors():
             if self.state != "estimated":
                 self._store_estimate(self.connection_id.sudo()._xero_recon_count(client), client)
             counts = {"Invoices": self.count_invoices, "CreditNotes": self.count_credit_notes}
@@ -134,21 +133,6 @@ class XeroReconciliation(models.TransientModel):
         if self.email_to:
             self._send_email()
         return self._reopen()
-
-    @contextmanager
-    def _xero_errors(self):
-        """Turn Xero errors into a message for the user (nothing is kept)."""
-        try:
-            yield
-        except XeroAuthError as exc:
-            self.connection_id._xero_disconnected(exc.message)
-            raise UserError(self.env._("Xero refused access: %(error)s", error=exc.message)) from exc
-        except XeroDayLimitError as exc:
-            raise UserError(self.env._(
-                "Xero's daily API limit for this organisation is spent; run the report again "
-                "tomorrow.")) from exc
-        except XeroError as exc:
-            raise UserError(self.env._("Xero could not be read: %(error)s", error=exc.message)) from exc
 
     # ------------------------------------------------------------ comparison
     def _xero_code(self, account, cache):

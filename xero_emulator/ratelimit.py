@@ -76,11 +76,11 @@ class RateLimiter:
             self._trim(aw, now - 60)
             problem, retry = None, 0
             if len(dw) >= lim["day"]:
-                problem, retry = "daily", dw[0] + 86400 - now
+                problem, retry = "day", (dw[0] if dw else now) + 86400 - now
             elif len(aw) >= lim["app_minute"]:
-                problem, retry = "appminute", aw[0] + 60 - now
+                problem, retry = "appminute", (aw[0] if aw else now) + 60 - now
             elif len(mw) >= lim["minute"]:
-                problem, retry = "minute", mw[0] + 60 - now
+                problem, retry = "minute", (mw[0] if mw else now) + 60 - now
             elif self.in_flight[tenant_id] >= lim["concurrent"]:
                 problem, retry = "concurrent", 1
             if problem is None:

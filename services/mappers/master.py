@@ -7,7 +7,6 @@ what differs from a record, so a second import writes nothing.
 
 import hashlib
 import json
-import re
 
 from odoo.tools import float_compare
 
@@ -17,18 +16,13 @@ TRACKING_STATUSES = ("ACTIVE", "ARCHIVED")
 
 
 def payload_hash(payload):
-    """Stable hash of a dict (sorted keys)."""
+    """Stable hash of a dict (sorted keys): the version of what is sent or mirrored."""
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _status(value, allowed, default="ACTIVE"):
     value = (value or default).upper()
     return value if value in allowed else default
-
-
-def norm_bank_number(value):
-    """Bank account numbers compared on their letters and digits only."""
-    return re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
 
 
 def account_values(acc):

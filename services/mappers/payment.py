@@ -12,14 +12,6 @@ from email.utils import parsedate_to_datetime
 
 MS_DATE_RE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
-#: Xero payment types by the kind of document they settle
-PAYMENT_TYPES = {
-    "ACCRECPAYMENT": "invoice",
-    "ACCPAYPAYMENT": "invoice",
-    "ARCREDITPAYMENT": "credit_note",
-    "APCREDITPAYMENT": "credit_note",
-}
-
 
 # ---------------------------------------------------------------- dates
 def parse_xero_datetime(value):

@@ -42,7 +42,7 @@ def test_daily_limit(emu, xero):
     assert xero.headers()["X-DayLimit-Remaining"] == "0"
     with pytest.raises(RateLimitException) as err:
         xero.accounting.get_organisations(T)
-    assert err.value.rate_limit == "daily" and int(err.value.headers["Retry-After"]) > 80000
+    assert err.value.rate_limit == "day" and int(err.value.headers["Retry-After"]) > 80000
     emu.advance_clock(86401)
     xero.api_client.refresh_oauth2_token()
     assert xero.accounting.get_organisations(T).organisations
