@@ -10,7 +10,8 @@ PGHOST=127.0.0.1
 PGUSER_ODOO=odoo
 PGDATA="$XERO_STATE_DIR/pgdata"
 PGLOG="$XERO_STATE_DIR/postgres.log"
-ADDONS_LINK_DIR="$XERO_STATE_DIR/addons"
+# one link folder per checkout: two clones (or worktrees) can test at once
+ADDONS_LINK_DIR="$XERO_STATE_DIR/addons/$(printf '%s' "$REPO" | cksum | cut -d' ' -f1)"
 export PGHOST PGPORT
 
 say() { printf '\033[1m[account_xero]\033[0m %s\n' "$*" >&2; }
