@@ -28,6 +28,25 @@ TOKEN_RE = re.compile(
 )
 
 
+ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0"}
+
+
+def unescape(text: str) -> str:
+    """The value of a string literal's body: ``\\"`` -> ``"``, ``\\\\`` -> ``\\``, ``\\n``, ``\\uXXXX``.
+
+    Characters outside ASCII are kept as they are (``unicode_escape`` would mangle them).
+    """
+
+    def one(m: re.Match) -> str:
+        esc = m.group(1)
+        if len(esc) == 5:
+            return chr(int(esc[1:], 16))
+        return ESCAPES.get(esc, esc)
+
+    return ESCAPE_RE.sub(one, text) if "\\" in text else text
+
+
 class WhereError(ValueError):
     """The where/order clause could not be parsed."""
 
@@ -185,7 +204,7 @@ class _Parser:
         kind, val = self.peek()
         if kind == "str":
             self.i += 1
-            lit = bytes(val[1:-1], "utf-8").decode("unicode_escape") if "\\" in val else val[1:-1]
+            lit = unescape(val[1:-1])
             return self.methods(lambda o, v=lit: v)
         if kind == "num":
             self.i += 1

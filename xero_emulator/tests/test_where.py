@@ -53,6 +53,17 @@ def test_clauses(clause, expected):
 
 
 @pytest.mark.parametrize(
+    "name",
+    ['O"Brien & Sons', "Back\\slash Ltd", 'Café "Zoë" \\ Co', "Tab\there"],
+)
+def test_escaped_string_literals(name):
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    assert compile_where(f'Name=="{escaped}"')({"Name": name}) is True
+    assert compile_where(f'Name=="{escaped}x"')({"Name": name}) is False
+    assert compile_where('Name=="Caf\\u00e9"')({"Name": "Café"}) is True
+
+
+@pytest.mark.parametrize(
     "clause",
     ['Name=="open', "Name==", "Date>DateTime(2024,13,1)", 'Guid("nope")==Name', 'Name.Frobnicate("x")', "Name==)"],
 )
