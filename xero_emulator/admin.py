@@ -103,6 +103,9 @@ ROUTES = {
     ("GET", "/counters"): lambda emu, _body: emu.counters(),
     ("GET", "/spec_violations"): lambda emu, _body: {"violations": emu.spec_violations()},
     ("POST", "/save"): _save,
+    ("GET", "/requests"): lambda emu, body: {
+        "requests": emu.requests(int(body["since"]) if body.get("since") not in (None, "") else None)
+    },
 }
 
 
@@ -112,7 +115,8 @@ def handle(emu, req: Request) -> Response:
     action = ROUTES.get((req.method, path))
     if action is None:
         return json_response(404, {"error": f"unknown admin endpoint {req.method} {req.path}"})
+    args = {k: v[-1] for k, v in req.query.items() if v}  # GET parameters (e.g. ?since=), body wins
     try:
-        return json_response(200, action(emu, _body(req)))
+        return json_response(200, action(emu, {**args, **_body(req)}))
     except (KeyError, TypeError, ValueError) as exc:
         return json_response(400, {"error": f"{type(exc).__name__}: {exc}"})

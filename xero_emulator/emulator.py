@@ -13,6 +13,7 @@ from .demo import DEMO
 from .faults import Faults
 from .oauth import OAuth
 from .ratelimit import RateLimiter
+from .reqlog import RequestLog
 from .server import EmulatorServer
 from .state import Org, Store
 from .util import new_id
@@ -47,6 +48,7 @@ class Emulator:
         self.limiter = RateLimiter(self.store.clock, self.store.limits)
         self.faults = Faults()
         self.webhooks = Webhooks(self.store)
+        self.request_log = RequestLog(self.store.clock)
         self.accounting = Accounting(self)
         self.spec = None
         self._violations: list[dict] = []
@@ -123,6 +125,7 @@ class Emulator:
         self.limiter.reset()
         self.faults.clear()
         self.webhooks.reset()
+        self.request_log.clear()
         self.clear_spec_violations()
 
     def advance_clock(self, seconds: float) -> None:
@@ -193,6 +196,16 @@ class Emulator:
         """Per tenant: total calls, max calls/minute, max concurrency, 429s by problem, calls by route."""
         return self.limiter.snapshot()
 
+    def requests(self, since: int | None = None) -> list[dict]:
+        """API requests received (not /_emulator ones), oldest first, the last 10,000 at most.
+
+        Each: ``seq``, ``time`` (emulator clock, epoch seconds), ``time_utc``, ``method``, ``path``,
+        ``query`` (raw), ``tenant_id``, ``idempotency_key``, ``body_sha256``, ``body_length`` and
+        ``status`` (None when the connection was dropped unanswered).  ``since``: a ``seq`` seen
+        before; only later requests are returned.
+        """
+        return self.request_log.entries(since)
+
     def spec_violations(self) -> list[dict]:
         """Spec violations recorded in validate mode."""
         with self._violations_lock:
@@ -204,12 +217,21 @@ class Emulator:
             self._violations.clear()
 
     # -- request handling ----------------------------------------------------------------
-    def dispatch(self, req: Request) -> Response:  # noqa: PLR0911 - one return per service
-        """Route a request to the admin API, OAuth/identity or the Accounting API."""
+    def dispatch(self, req: Request) -> Response:
+        """Route a request to the admin API, or serve it and log it (OAuth, identity, Accounting)."""
+        if req.path.lower().startswith("/_emulator"):
+            return admin.handle(self, req)
+        resp = None
+        try:
+            resp = self._serve(req)
+            return resp
+        finally:
+            self.request_log.record(req, resp)
+
+    def _serve(self, req: Request) -> Response:
+        """OAuth/identity or the Accounting API."""
         path = req.path
         low = path.lower()
-        if low.startswith("/_emulator"):
-            return admin.handle(self, req)
         if low.rstrip("/") in ("/identity/connect/authorize", "/connect/authorize"):
             return self.oauth.authorize(req) if req.method in ("GET", "POST") else _method_not_allowed()
         if low.rstrip("/") in ("/connect/token", "/identity/connect/token"):

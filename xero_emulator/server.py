@@ -50,7 +50,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send(json_response(413, {"Title": "Request Entity Too Large", "Status": 413}), close=True)
             return
         body = self.rfile.read(length) if length else b""
-        req = Request(self.command, url.path, parse_qs(url.query, keep_blank_values=True), self.headers, body)
+        req = Request(
+            self.command,
+            url.path,
+            parse_qs(url.query, keep_blank_values=True),
+            self.headers,
+            body,
+            query_string=url.query,
+        )
         try:
             resp = self.server.emu.dispatch(req)
         except Exception:  # a bug in a handler must not kill the connection silently

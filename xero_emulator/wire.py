@@ -22,6 +22,7 @@ class Request:
     spec_path: str = ""  # the OpenAPI path template, e.g. "/Invoices/{InvoiceID}"
     params: dict = field(default_factory=dict)
     handler: object = None  # the routed handler callable
+    query_string: str = ""  # the raw query, as received (for the request log)
 
     def q(self, name: str, default=None):
         """First value of a query parameter, matched case-insensitively."""
