@@ -8,7 +8,7 @@ import hashlib
 import re
 import time
 
-from . import attachments, contacts, documents, payments, settings
+from . import attachments, contacts, documents, payments, purchase_orders, settings
 from .api import ApiError, Ctx, validation_error
 from .oauth import forbidden, unauthorized
 from .util import is_uuid
@@ -83,10 +83,27 @@ ROUTES = [
     ("GET", "/CreditNotes/{CreditNoteID}/Attachments", _att("CreditNotes"), "attachments"),
     ("GET PUT POST", "/CreditNotes/{CreditNoteID}/Attachments/{FileName}", _att("CreditNotes"), "attachments"),
     ("GET PUT", "/CreditNotes/{CreditNoteID}/History", _hist("CreditNotes"), "invoices"),
+    ("GET PUT POST", "/PurchaseOrders", purchase_orders.handle, "invoices"),
+    ("GET POST", "/PurchaseOrders/{PurchaseOrderID}", purchase_orders.handle, "invoices"),
+    ("GET", "/PurchaseOrders/{PurchaseOrderID}/Attachments", _att("PurchaseOrders"), "attachments"),
+    (
+        "GET PUT POST",
+        "/PurchaseOrders/{PurchaseOrderID}/Attachments/{FileName}",
+        _att("PurchaseOrders"),
+        "attachments",
+    ),
+    ("GET PUT", "/PurchaseOrders/{PurchaseOrderID}/History", _hist("PurchaseOrders"), "invoices"),
     ("GET PUT POST", "/Payments", payments.handle, "payments"),
     ("GET POST", "/Payments/{PaymentID}", payments.handle, "payments"),
     ("GET PUT", "/Payments/{PaymentID}/History", _hist("Payments"), "payments"),
 ]
+
+
+# GET paths whose id may also be a number: template -> (parameter, spec path when it is not a uuid)
+BY_NUMBER = {
+    "/Contacts/{ContactID}": ("ContactID", "/Contacts/{ContactNumber}"),
+    "/PurchaseOrders/{PurchaseOrderID}": ("PurchaseOrderID", "/PurchaseOrders/{PurchaseOrderNumber}"),
+}
 
 
 def _compile(template: str):
@@ -117,8 +134,9 @@ def route(method: str, sub_path: str):
         spec_path = template
         if template.endswith("{FileName}") and method == "GET" and is_uuid(params["FileName"]):
             spec_path = template.replace("{FileName}", "{AttachmentID}")
-        if template == "/Contacts/{ContactID}" and method == "GET" and not is_uuid(params["ContactID"]):
-            spec_path = "/Contacts/{ContactNumber}"
+        by_number = BY_NUMBER.get(template)
+        if by_number and method == "GET" and not is_uuid(params[by_number[0]]):
+            spec_path = by_number[1]
         return spec_path, params, handler, group
     return "method" if path_known else None
 

@@ -166,8 +166,14 @@ def list_objects(
     paged: bool = True,
     default_order=None,
     extra_filters=(),
+    where: bool = True,
+    always_paged: bool = False,
 ) -> Response:
-    """Filter (IDs, If-Modified-Since, where, extra filters), order, page and render."""
+    """Filter (IDs, If-Modified-Since, where, extra filters), order, page and render.
+
+    ``where=False``: the endpoint has no ``where`` parameter (it is ignored); ``always_paged``:
+    without ``page``/``pageSize`` the first page of 100 is answered (Xero "enforces paging").
+    """
     req = ctx.req
     items = list(objs)
     if id_field:
@@ -184,7 +190,7 @@ def list_objects(
     for flt in extra_filters:
         items = [o for o in items if flt(o)]
     try:
-        pred = compile_where(req.q("where", ""))
+        pred = compile_where(req.q("where", "") if where else "")
         items = [o for o in items if pred(o)]
         order = req.q("order")
         if order:
@@ -194,7 +200,7 @@ def list_objects(
     except WhereError as exc:
         raise query_error(str(exc)) from exc
     extra = None
-    if paged and (req.q("page") is not None or req.q("pageSize") is not None):
+    if paged and (always_paged or req.q("page") is not None or req.q("pageSize") is not None):
         try:
             page = int(req.q("page", "1"))
             size = int(req.q("pageSize", str(DEFAULT_PAGE_SIZE)))

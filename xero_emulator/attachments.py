@@ -1,11 +1,11 @@
-"""Attachments on Invoices, CreditNotes, Contacts and Accounts, and History/notes."""
+"""Attachments on Invoices, CreditNotes, PurchaseOrders, Contacts and Accounts, and History/notes."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
 from .api import ApiError, Ctx, elements_of, not_found, ok, validation_error
-from .documents import CREDIT, INVOICE, find_doc
+from .documents import KINDS, find_doc
 from .util import is_uuid, ms_date, new_id, public
 from .wire import Response, json_response
 
@@ -50,17 +50,14 @@ PARENTS = {
     "Accounts": "AccountID",
     "Payments": "PaymentID",
     "Items": "ItemID",
+    "PurchaseOrders": "PurchaseOrderID",
 }
 
 
 def parent(ctx: Ctx, coll: str, oid: str) -> dict:
     """The object attachments/history belong to, or 404."""
-    if coll == "Invoices":
-        obj = find_doc(ctx, INVOICE, oid)
-    elif coll == "CreditNotes":
-        obj = find_doc(ctx, CREDIT, oid)
-    else:
-        obj = ctx.org.data[coll].get(oid)
+    kind = KINDS.get(coll)
+    obj = find_doc(ctx, kind, oid) if kind is not None else ctx.org.data[coll].get(oid)
     if obj is None:
         raise not_found()
     return obj

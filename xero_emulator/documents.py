@@ -49,6 +49,17 @@ CREDIT = Kind(
     "Credit Note",
     "CREDITNOTE",
 )
+PURCHASE_ORDER = Kind(
+    "PurchaseOrders",
+    "PurchaseOrderID",
+    "PurchaseOrderNumber",
+    ("PURCHASEORDER",),
+    "PURCHASEORDER",
+    "PO",
+    "Purchase order",
+    "PURCHASEORDER",  # no webhook category: Xero sends no purchase order events
+)
+KINDS = {k.coll: k for k in (INVOICE, CREDIT, PURCHASE_ORDER)}
 EDITABLE = {"Reference", "SentToContact", "ExpectedPaymentDate", "PlannedPaymentDate", "BrandingThemeID", "Url"}
 
 
@@ -149,9 +160,12 @@ def _blank(kind: Kind, doc_type: str) -> dict:
     return new
 
 
-def _apply_dates_and_currency(ctx: Ctx, el: dict, new: dict, existing: dict | None, change: Change) -> None:
+def apply_dates_and_currency(
+    ctx: Ctx, el: dict, new: dict, existing: dict | None, change: Change, date_keys=("Date", "DueDate")
+) -> None:
+    """Dates (``date_keys``, truncated to the day; Date defaults to today), CurrencyCode and CurrencyRate."""
     org = ctx.org
-    for key in ("Date", "DueDate"):
+    for key in date_keys:
         if el.get(key) not in (None, ""):
             ms = parse_date_ms(el[key])
             if ms is None:
@@ -170,7 +184,7 @@ def _apply_dates_and_currency(ctx: Ctx, el: dict, new: dict, existing: dict | No
         new["CurrencyRate"] = float(CURRENCY_RATES.get(cur, "1.0")) if cur != base else 1.0
 
 
-def _apply_lines(ctx: Ctx, el: dict, new: dict, existing: dict | None, change: Change) -> None:
+def apply_lines(ctx: Ctx, el: dict, new: dict, existing: dict | None, change: Change) -> None:
     """LineAmountTypes, line items and totals (recomputed when lines or the tax mode change)."""
     lat_raw = el.get("LineAmountTypes") or new.get("LineAmountTypes") or "Exclusive"
     lat = lines.LINE_AMOUNT_TYPES.get(str(lat_raw).lower())
@@ -222,8 +236,8 @@ def prepare_fn(kind: Kind):
             contact, pending_contact = resolve_contact(ctx, batch, el.get("Contact"), change)
             if contact is not None:
                 new["Contact"] = {"ContactID": contact["ContactID"], "Name": contact.get("Name", "")}
-        _apply_dates_and_currency(ctx, el, new, existing, change)
-        _apply_lines(ctx, el, new, existing, change)
+        apply_dates_and_currency(ctx, el, new, existing, change)
+        apply_lines(ctx, el, new, existing, change)
         number = el.get(kind.number_field, new.get(kind.number_field))
         if doc_type == kind.numbered:
             validation.check_number(ctx, batch, kind, number, existing, change)

@@ -26,6 +26,7 @@ COLLECTIONS = (
     "Invoices",
     "CreditNotes",
     "Payments",
+    "PurchaseOrders",
     "Currencies",
 )
 ID_FIELDS = {
@@ -37,8 +38,11 @@ ID_FIELDS = {
     "Invoices": "InvoiceID",
     "CreditNotes": "CreditNoteID",
     "Payments": "PaymentID",
+    "PurchaseOrders": "PurchaseOrderID",
     "Currencies": "Code",
 }
+# automatic numbers: prefix -> the ``Org.numbers`` index (document type) they must not clash with
+NUMBER_PREFIXES = {"INV": "ACCREC", "CN": "ACCRECCREDIT", "PO": "PURCHASEORDER"}
 
 
 class Clock:
@@ -69,13 +73,13 @@ class Org:
         self.created_ms = now_ms
         self.organisation = demo.organisation(tenant_id, name, now_ms, is_demo)
         self.data: dict[str, dict[str, dict]] = {c: {} for c in COLLECTIONS}
-        self.seq = {"INV": 0, "CN": 0}
+        self.seq = dict.fromkeys(NUMBER_PREFIXES, 0)
         self.attachments: dict[str, list[dict]] = {}  # object id -> attachment records (with _bytes)
         self.history: dict[str, list[dict]] = {}  # object id -> history records
         self.idempotency: dict[str, dict] = {}  # Idempotency-Key -> stored response
         self.contact_names: dict[str, str] = {}  # lower(name) -> ContactID (ACTIVE only)
         self.archived_names: dict[str, str] = {}  # lower(name) -> ContactID (ARCHIVED)
-        self.numbers: dict[str, dict[str, str]] = {"ACCREC": {}, "ACCRECCREDIT": {}}
+        self.numbers: dict[str, dict[str, str]] = {kind: {} for kind in NUMBER_PREFIXES.values()}
         self.account_codes: dict[str, str] = {}  # lower(code) -> AccountID
         self.item_codes: dict[str, str] = {}  # lower(code) -> ItemID
         if content:
@@ -110,13 +114,15 @@ class Org:
             for cid, c in self.data["Contacts"].items()
             if c.get("ContactStatus") == "ARCHIVED" and c.get("Name")
         }
-        self.numbers = {"ACCREC": {}, "ACCRECCREDIT": {}}
-        for inv in self.data["Invoices"].values():
-            if inv.get("Type") == "ACCREC" and inv.get("InvoiceNumber") and inv.get("Status") != "DELETED":
-                self.numbers["ACCREC"][inv["InvoiceNumber"].lower()] = inv["InvoiceID"]
-        for cn in self.data["CreditNotes"].values():
-            if cn.get("Type") == "ACCRECCREDIT" and cn.get("CreditNoteNumber") and cn.get("Status") != "DELETED":
-                self.numbers["ACCRECCREDIT"][cn["CreditNoteNumber"].lower()] = cn["CreditNoteID"]
+        self.numbers = {kind: {} for kind in NUMBER_PREFIXES.values()}
+        for coll, kind, number_field in (
+            ("Invoices", "ACCREC", "InvoiceNumber"),
+            ("CreditNotes", "ACCRECCREDIT", "CreditNoteNumber"),
+            ("PurchaseOrders", "PURCHASEORDER", "PurchaseOrderNumber"),
+        ):
+            for doc in self.data[coll].values():
+                if doc.get("Type") == kind and doc.get(number_field) and doc.get("Status") != "DELETED":
+                    self.numbers[kind][doc[number_field].lower()] = doc[ID_FIELDS[coll]]
         self.account_codes = {
             a["Code"].lower(): aid
             for aid, a in self.data["Accounts"].items()
@@ -138,10 +144,10 @@ class Org:
         return self.data["Items"].get(iid) if iid else None
 
     def next_number(self, prefix: str) -> str:
-        """Next automatic document number (INV-0001, CN-0001), skipping used ones."""
-        kind = "ACCREC" if prefix == "INV" else "ACCRECCREDIT"
+        """Next automatic document number (INV-0001, CN-0001, PO-0001), skipping used ones."""
+        kind = NUMBER_PREFIXES[prefix]
         while True:
-            self.seq[prefix] += 1
+            self.seq[prefix] = self.seq.get(prefix, 0) + 1
             number = f"{prefix}-{self.seq[prefix]:04d}"
             if number.lower() not in self.numbers[kind]:
                 return number
@@ -183,7 +189,7 @@ class Org:
         for name, objs in raw["data"].items():
             key = ID_FIELDS[name]
             org.data[name] = {o[key]: o for o in objs}
-        org.seq = raw.get("seq", org.seq)
+        org.seq.update(raw.get("seq", {}))  # files saved before purchase orders have no "PO"
         org.history = raw.get("history", {})
         org.idempotency = raw.get("idempotency", {})
         for oid, lst in raw.get("attachments", {}).items():

@@ -10,6 +10,11 @@ from .util import dec, r2
 
 STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "DELETED", "VOIDED", "PAID")
 CREATABLE = ("DRAFT", "SUBMITTED", "AUTHORISED")
+UNIQUE_NUMBER = {
+    "Invoices": "Invoice # must be unique.",
+    "CreditNotes": "Credit Note # must be unique.",
+    "PurchaseOrders": "Order number must be unique",  # Xero's OpenAPI example of POST /PurchaseOrders
+}
 
 
 def check_sent_totals(el: dict, sums: dict, change: Change) -> None:
@@ -32,7 +37,7 @@ def check_sent_totals(el: dict, sums: dict, change: Change) -> None:
 
 
 def check_number(ctx: Ctx, batch: Batch, kind, number, existing: dict | None, change: Change) -> None:
-    """Numbers of sales invoices / sales credit notes are unique per organisation."""
+    """Numbers of sales invoices / sales credit notes / purchase orders are unique per organisation."""
     if number in (None, ""):
         return
     low = str(number).lower()
@@ -42,7 +47,7 @@ def check_number(ctx: Ctx, batch: Batch, kind, number, existing: dict | None, ch
     if (holder and (existing is None or holder != existing[kind.id_field])) or low in batch.numbers.get(
         kind.numbered, ()
     ):
-        change.fail(f"{'Invoice' if kind.coll == 'Invoices' else 'Credit Note'} # must be unique.")
+        change.fail(UNIQUE_NUMBER[kind.coll])
 
 
 def paid_key(doc: dict) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 from xero_python.accounting import (
     Account,
@@ -14,7 +15,10 @@ from xero_python.accounting import (
     LineItem,
     Payment,
     Payments,
+    PurchaseOrder,
+    PurchaseOrders,
 )
+from xero_python.exceptions import AccountingBadRequestException
 
 from xero_emulator import DEMO
 
@@ -70,3 +74,32 @@ def pay(xero, invoice_id, amount, account_code="090"):
         date=datetime.date(2024, 2, 1),
     )
     return xero.accounting.create_payments(DEMO.tenant_id, Payments(payments=[payment])).payments[0]
+
+
+def errors_of(exc: AccountingBadRequestException) -> list[str]:
+    """All validation messages of a 400 ValidationException."""
+    data = json.loads(exc.body)
+    assert data["Type"] == "ValidationException" and data["ErrorNumber"] == 10
+    return [v["Message"] for el in data["Elements"] for v in el["ValidationErrors"]]
+
+
+def po_line(amount=100, qty=1, account="429", **kw) -> LineItem:
+    """A purchase order line (General Expenses)."""
+    return line(amount, qty, account, kw.pop("tax_type", None), description=kw.pop("description", "Chairs"), **kw)
+
+
+def po(contact: str, lines=None, **kw) -> PurchaseOrder:
+    """A purchase order model for an existing contact (by ContactID)."""
+    return PurchaseOrder(contact=Contact(contact_id=contact), line_items=lines or [po_line()], **kw)
+
+
+def create_po(xero, contact: str, **kw) -> PurchaseOrder:
+    """Create one purchase order through the SDK and return the model."""
+    body = PurchaseOrders(purchase_orders=[po(contact, **kw)])
+    return xero.accounting.create_purchase_orders(DEMO.tenant_id, body).purchase_orders[0]
+
+
+def update_po(xero, po_id: str, **kw) -> PurchaseOrder:
+    """POST /PurchaseOrders/{id} with the given fields only."""
+    body = PurchaseOrders(purchase_orders=[PurchaseOrder(**kw)])
+    return xero.accounting.update_purchase_order(DEMO.tenant_id, po_id, body).purchase_orders[0]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import requests
 from conftest import XeroClient
+from helpers import create_po
 from xero_python.accounting import Contact, Contacts
 
 from xero_emulator import DEMO, Emulator
@@ -41,6 +42,33 @@ def test_state_survives_restart(tmp_path):
             DEMO.tenant_id, Contacts(contacts=[Contact(name="Persistent Ltd")]), summarize_errors=False
         )
         assert with_dup.contacts[0].has_validation_errors  # indexes rebuilt on load
+    finally:
+        second.stop()
+
+
+def test_purchase_orders_dumped_saved_loaded_and_reset(tmp_path):
+    path = tmp_path / "po-state.json"
+    first = Emulator(state_file=path, validate=False).start()
+    try:
+        xero = XeroClient(first, first.issue_token())
+        supplier = xero.accounting.get_contacts(DEMO.tenant_id, where='Name=="ABC Furniture"').contacts[0].contact_id
+        made = create_po(xero, supplier, status="AUTHORISED")
+        xero.accounting.create_purchase_order_attachment_by_file_name(
+            DEMO.tenant_id, made.purchase_order_id, "a.pdf", b"%PDF-1.4"
+        )
+        assert [p["Status"] for p in first.dump()[DEMO.tenant_id]["PurchaseOrders"]] == ["AUTHORISED"]
+    finally:
+        first.stop()
+    saved = next(o for o in json.loads(path.read_text())["orgs"] if o["tenant_id"] == DEMO.tenant_id)
+    assert saved["seq"]["PO"] == 1 and saved["data"]["PurchaseOrders"][0]["PurchaseOrderNumber"] == "PO-0001"
+    second = Emulator(state_file=path, validate=False).start()
+    try:
+        xero = XeroClient(second, second.issue_token())
+        got = xero.accounting.get_purchase_order_by_number(DEMO.tenant_id, "PO-0001").purchase_orders[0]
+        assert got.purchase_order_id == made.purchase_order_id and got.has_attachments is True
+        assert create_po(xero, supplier).purchase_order_number == "PO-0002"  # numbering continues
+        second.reset()
+        assert second.dump()[DEMO.tenant_id]["PurchaseOrders"] == []
     finally:
         second.stop()
 
