@@ -50,3 +50,22 @@ def test_errors_are_replayed_and_keys_expire(xero, emu):
     xero.accounting.create_contacts(T, Contacts(contacts=[Contact(name="Day Two")]), idempotency_key="day")
     names = [c["Name"] for c in emu.dump()[T]["Contacts"]]
     assert "Day One" in names and "Day Two" in names
+
+
+def test_key_forgotten_after_24_hours_same_body_creates_again(xero, emu):
+    body = Invoices(invoices=[invoice(reference="forgotten")])
+    first = xero.accounting.create_invoices(T, body, idempotency_key="day-key").invoices[0]
+    emu.advance_clock(86_000)  # still within 24 h: replayed
+    xero.api_client.refresh_oauth2_token()
+    assert xero.accounting.create_invoices(T, body, idempotency_key="day-key").invoices[0].invoice_id == (
+        first.invoice_id
+    )
+    assert len(emu.dump()[T]["Invoices"]) == 1
+    emu.advance_clock(401)  # 24 h and a second after the first use: Xero forgot the key
+    second = xero.accounting.create_invoices(T, body, idempotency_key="day-key").invoices[0]
+    assert second.invoice_id != first.invoice_id
+    assert [i["Reference"] for i in emu.dump()[T]["Invoices"]] == ["forgotten", "forgotten"]
+    sent = [e for e in emu.requests() if e["idempotency_key"] == "day-key"]
+    assert len(sent) == 3 and len({e["body_sha256"] for e in sent}) == 1  # the very same bytes each time
+    third = xero.accounting.create_invoices(T, body, idempotency_key="day-key").invoices[0]
+    assert third.invoice_id == second.invoice_id  # the new use is remembered from now on

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 from helpers import contact_id, create_invoice, invoice, line
-from xero_python.accounting import Contact, Contacts, Invoices
+from xero_python.accounting import Account, Contact, Contacts, Invoice, Invoices, Payment, Payments
 from xero_python.exceptions import AccountingBadRequestException, HTTPStatusException
 
 from xero_emulator import DEMO
@@ -85,6 +85,39 @@ def test_invoice_filters_where_and_order(xero):
     with pytest.raises(HTTPStatusException) as err:
         api.get_invoices(T, where='Name=="unterminated')
     assert err.value.status == 400
+
+
+def test_payments_by_reference(xero):
+    inv = create_invoice(xero, status="AUTHORISED", lines=[line(100)])
+    refs = ["REF-1", 'Quote "A" \\ 2', "REF-3"]
+    made = {}
+    for ref in refs:
+        payment = Payment(
+            invoice=Invoice(invoice_id=inv.invoice_id), account=Account(code="090"), amount=5, reference=ref
+        )
+        made[ref] = xero.accounting.create_payments(T, Payments(payments=[payment])).payments[0].payment_id
+    api = xero.accounting
+    assert [p.payment_id for p in api.get_payments(T, where='Reference=="REF-1"').payments] == [made["REF-1"]]
+    both = api.get_payments(T, where='Reference=="REF-1" OR Reference=="REF-3"', order="Reference DESC").payments
+    assert [p.payment_id for p in both] == [made["REF-3"], made["REF-1"]]
+    quoted = api.get_payments(T, where=f'Reference=="{escape(refs[1])}"').payments
+    assert [p.reference for p in quoted] == [refs[1]]
+    assert api.get_payments(T, where='Reference=="REF-2"').payments == []
+
+
+def test_contacts_where_name_with_quotes_and_backslashes(xero):
+    names = ['O"Brien & Sons', "Back\\slash Ltd", 'Café "Zoë" \\ Co']
+    xero.accounting.create_contacts(T, Contacts(contacts=[Contact(name=n) for n in names]))
+    for name in names:
+        found = xero.accounting.get_contacts(T, where=f'Name=="{escape(name)}"').contacts
+        assert [c.name for c in found] == [name]
+    either = f'Name=="{escape(names[0])}" OR Name=="{escape(names[2])}"'
+    assert sorted(c.name for c in xero.accounting.get_contacts(T, where=either).contacts) == sorted(names[::2])
+
+
+def escape(text: str) -> str:
+    """A value inside a where clause's double quotes."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def test_codes_and_account_where(xero):
