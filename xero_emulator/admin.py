@@ -115,8 +115,10 @@ def handle(emu, req: Request) -> Response:
     action = ROUTES.get((req.method, path))
     if action is None:
         return json_response(404, {"error": f"unknown admin endpoint {req.method} {req.path}"})
-    args = {k: v[-1] for k, v in req.query.items() if v}  # GET parameters (e.g. ?since=), body wins
+    body = _body(req)
+    if req.method == "GET":  # GET parameters (e.g. /requests?since=N)
+        body = {**{k: v[-1] for k, v in req.query.items() if v}, **body}
     try:
-        return json_response(200, action(emu, {**args, **_body(req)}))
+        return json_response(200, action(emu, body))
     except (KeyError, TypeError, ValueError) as exc:
         return json_response(400, {"error": f"{type(exc).__name__}: {exc}"})
