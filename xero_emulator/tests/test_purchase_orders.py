@@ -305,6 +305,21 @@ def test_paging_filters_and_order(xero, supplier):
     assert [x.purchase_order_number for x in ordered] == ["PO-0125", "PO-0124", "PO-0123"]
     by_date = api.get_purchase_orders(T, order="Date DESC", page_size=1).purchase_orders
     assert by_date[0].date == datetime.date(2024, 2, 1)
+    raw = api.api_client.call_api(  # where/IDs are not parameters of this endpoint: ignored
+        api.get_resource_url("/PurchaseOrders"),
+        "GET",
+        query_params=[
+            ("where", 'Status=="DRAFT"'),
+            ("IDs", "00000000-0000-0000-0000-000000000000"),
+            ("pageSize", 1000),
+        ],
+        header_params={"xero-tenant-id": T, "Accept": "application/json"},
+        response_type="PurchaseOrders",
+        response_model_finder=api.get_model_finder(),
+        auth_settings=["OAuth2"],
+        _return_http_data_only=True,
+    )
+    assert len(raw.purchase_orders) == 125
 
 
 def test_if_modified_since(emu, xero, supplier):
