@@ -31,20 +31,28 @@ summary=()
 
 if [ "$MODE" != addon ]; then
     say "emulator tests (pytest)"
-    set +e
-    (cd "$REPO" && "$ODOO_PYTHON" -m pytest -q -p no:cacheprovider xero_emulator/tests 2>&1) \
-        | tee "$LOGDIR/emulator.log"
-    rc=${PIPESTATUS[0]}
-    set -e
-    line="$(grep -E '^[=]* ?[0-9]+ (passed|failed)' "$LOGDIR/emulator.log" | tail -1 || true)"
-    p="$(sed -nE 's/.*[^0-9]([0-9]+) passed.*/\1/p; s/^([0-9]+) passed.*/\1/p' <<<"$line" | head -1)"
-    f="$(sed -nE 's/.*[^0-9]([0-9]+) failed.*/\1/p; s/^([0-9]+) failed.*/\1/p' <<<"$line" | head -1)"
-    e="$(sed -nE 's/.*[^0-9]([0-9]+) errors?.*/\1/p' <<<"$line" | head -1)"
-    s="$(sed -nE 's/.*[^0-9]([0-9]+) skipped.*/\1/p' <<<"$line" | head -1)"
-    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
-    [ "${s:-0}" = 0 ] || { failed=$((failed + s)); summary+=("emulator: $s test(s) SKIPPED — a skip is a failure here"); }
-    [ "$rc" = 0 ] || [ "${f:-0}${e:-0}" != "00" ] || failed=$((failed + 1))
-    summary+=("emulator: ${p:-0} passed, ${f:-0} failed, ${e:-0} errors (pytest exit $rc)")
+    # tools/spec.py prints the folder of Xero's OpenAPI spec, or says how to provide it
+    if spec="$(XERO_STATE_DIR="$XERO_STATE_DIR" "$ODOO_PYTHON" "$REPO/tools/spec.py")"; then
+        set +e
+        (cd "$REPO" && XERO_OPENAPI_DIR="$spec" "$ODOO_PYTHON" -m pytest -q -p no:cacheprovider xero_emulator/tests 2>&1) \
+            | tee "$LOGDIR/emulator.log"
+        rc=${PIPESTATUS[0]}
+        set -e
+        # pytest's last line, e.g. "1 failed, 2 passed, 3 errors in 4.56s" (collection errors included)
+        line="$(grep -E '^=* ?([0-9]+ [a-z]+(, )?)+ in [0-9.]+s|no tests ran' "$LOGDIR/emulator.log" | tail -1 || true)"
+        count() { { grep -oE "[0-9]+ $1" <<<"$line" || echo 0; } | head -1 | cut -d' ' -f1; }
+        p="$(count passed)"; f="$(count failed)"; e="$(count 'errors?')"; s="$(count skipped)"
+        passed=$((passed + p)); failed=$((failed + f + e + s))
+        [ "$s" = 0 ] || summary+=("emulator: $s test(s) SKIPPED — a skip is a failure here")
+        if [ "$rc" != 0 ] && [ $((f + e + s)) = 0 ]; then
+            failed=$((failed + 1)); summary+=("emulator: pytest exited $rc, no failed test counted — see $LOGDIR/emulator.log")
+        fi
+        summary+=("emulator: $p passed, $f failed, $e errors (pytest exit $rc)")
+    else
+        echo "not run: Xero's OpenAPI spec is missing" >"$LOGDIR/emulator.log"
+        failed=$((failed + 1))
+        summary+=("emulator: NOT RUN — Xero's OpenAPI spec is missing (how to provide it: first message of this run)")
+    fi
 fi
 
 if [ "$MODE" != emulator ]; then
@@ -66,24 +74,27 @@ if [ "$MODE" != emulator ]; then
     set -e
     grep -E "(ERROR|FAIL|CRITICAL)[: ]|odoo\.tests\.(result|stats)|Ran [0-9]+ test" "$LOGDIR/addon.log" | tail -40 || true
     res="$(grep -E 'odoo.tests.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$LOGDIR/addon.log" | tail -1 || true)"
-    if [ -z "$res" ]; then
-        failed=$((failed + 1))
-        summary+=("addon: no test result line (Odoo exit $rc) — see $LOGDIR/addon.log")
-        tail -30 "$LOGDIR/addon.log"
-    else
-        f="$(sed -nE 's/.*result: ([0-9]+) failed, ([0-9]+) error.* of ([0-9]+) tests.*/\1/p' <<<"$res")"
-        e="$(sed -nE 's/.*result: ([0-9]+) failed, ([0-9]+) error.* of ([0-9]+) tests.*/\2/p' <<<"$res")"
-        n="$(sed -nE 's/.*result: ([0-9]+) failed, ([0-9]+) error.* of ([0-9]+) tests.*/\3/p' <<<"$res")"
-        skipped="$(grep -cE ' skipped .* : ' "$LOGDIR/addon.log" || true)"
-        passed=$((passed + n - f - e - skipped)); failed=$((failed + f + e + skipped))
-        [ "$n" -gt 0 ] || { failed=$((failed + 1)); summary+=("addon: ran no test"); }
-        [ "$rc" = 0 ] || [ $((f + e)) -gt 0 ] || { failed=$((failed + 1)); summary+=("addon: Odoo exited $rc"); }
-        if [ "$skipped" -gt 0 ]; then
-            grep -E ' skipped .* : ' "$LOGDIR/addon.log" | sed 's/^/  /'
-            summary+=("addon: $skipped test(s) SKIPPED (missing Chromium, websocket-client or HTTP server?) — a skip is a failure here")
-        fi
-        summary+=("addon: $((n - f - e - skipped)) passed, $f failed, $e errors, $skipped skipped of $n (Odoo exit $rc)")
+    read -r f e n < <(sed -nE 's/.*result: ([0-9]+) failed, ([0-9]+) error.* of ([0-9]+) tests.*/\1 \2 \3/p' <<<"$res"; echo 0 0 0)
+    skipped="$(grep -cE ' INFO [^ ]+ [^ ]+: skipped .* : ' "$LOGDIR/addon.log" || true)"
+    # tests that failed, each once: a test logs one FAIL/ERROR per failed subtest or tearDown
+    bad="$({ grep -E ' odoo\.addons\.[^ ]+: (FAIL|ERROR): ' "$LOGDIR/addon.log" || true; } \
+        | sed -E 's/.*: (FAIL|ERROR): //; s/^Subtest ([^ ]+) .*/\1/' | sort -u | wc -l)"
+    ok=$((n - bad - skipped)); [ "$ok" -ge 0 ] || ok=0
+    passed=$((passed + ok)); failed=$((failed + f + e + skipped))
+    why=""
+    if [ -z "$res" ]; then why="no test result line"
+    elif [ "$n" = 0 ]; then why="ran no test"
+    elif [ "$rc" != 0 ] && [ $((f + e)) = 0 ]; then why="Odoo failed, no failed test counted"
     fi
+    if [ -n "$why" ]; then
+        failed=$((failed + 1)); summary+=("addon: $why (Odoo exit $rc) — see $LOGDIR/addon.log")
+        tail -30 "$LOGDIR/addon.log"
+    fi
+    if [ "$skipped" -gt 0 ]; then
+        grep -E ' INFO [^ ]+ [^ ]+: skipped .* : ' "$LOGDIR/addon.log" | sed 's/^/  /'
+        summary+=("addon: $skipped test(s) SKIPPED (missing Chromium, websocket-client or HTTP server?) — a skip is a failure here")
+    fi
+    summary+=("addon: $ok passed, $f failed, $e errors, $skipped skipped of $n (Odoo exit $rc)")
 
     if [ "$TAGS" = /account_xero ]; then
         say "uninstall and reinstall check"

@@ -16,12 +16,24 @@ from pathlib import Path
 DOCS = {"accounting": "xero_accounting.yaml", "identity": "xero-identity.yaml", "webhooks": "xero-webhooks.yaml"}
 
 
+def cache_dir() -> Path:
+    """Where ``make test`` keeps the downloaded spec: ``$XERO_STATE_DIR/xero-openapi`` (tools/lib.sh)."""
+    state = os.environ.get("XERO_STATE_DIR") or "/var/tmp/account_xero"  # noqa: S108 - tools/lib.sh default
+    return Path(state) / "xero-openapi"
+
+
+def has_spec(directory: Path) -> bool:
+    """True when ``directory`` holds the three documents."""
+    return all((directory / name).is_file() for name in DOCS.values())
+
+
 def spec_dir() -> Path:
-    """``$XERO_OPENAPI_DIR`` or ``<repo>/../shared/xero-openapi``."""
+    """``$XERO_OPENAPI_DIR``, else ``<repo>/../shared/xero-openapi``, else :func:`cache_dir` if it holds the spec."""
     env = os.environ.get("XERO_OPENAPI_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "shared" / "xero-openapi"
+    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "xero-openapi"
+    return cache_dir() if not has_spec(shared) and has_spec(cache_dir()) else shared
 
 
 def _pointer(*parts: str) -> str:

@@ -12,6 +12,17 @@ from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
 from xero_python.identity import IdentityApi
 
 from xero_emulator import DEMO, Emulator
+from xero_emulator.spec import DOCS, has_spec, spec_dir
+
+
+def pytest_sessionstart(session):
+    """Every test validates against Xero's OpenAPI spec: without it, one message, no test run."""
+    if not has_spec(spec_dir()):
+        raise pytest.UsageError(
+            f"Xero's OpenAPI spec ({', '.join(DOCS.values())}) is not in {spec_dir()}: "
+            "run 'make test-emulator' (it finds or downloads it, or says how to provide it), "
+            "or set XERO_OPENAPI_DIR"
+        )
 
 
 # pytest-odoo (installed in Odoo's virtualenv) adds session fixtures that open an Odoo
