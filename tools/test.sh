@@ -23,7 +23,7 @@ ensure_python_deps
     || die "websocket-client is missing from Odoo's virtualenv: browser tests would be skipped."
 [ -d "$REPO/xero_emulator" ] || die "the emulator (xero_emulator/) is missing: the addon's tests need it."
 
-LOGDIR="${XERO_LOG_DIR:-$XERO_STATE_DIR/test-logs}"
+LOGDIR="${XERO_LOG_DIR:-$XERO_STATE_DIR/test-logs/$(basename "$ADDONS_LINK_DIR")}"  # one per checkout
 mkdir -p "$LOGDIR"
 passed=0
 failed=0
