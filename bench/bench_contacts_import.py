@@ -43,13 +43,14 @@ conn = env["xero.connection"].sudo().create({
     "tenant_name": "Benchmark", "state": "connected"})
 conn._xero_store_token(%(token)r)
 env.cr.commit()
+from odoo.addons.account_xero.sync.importers import contacts as contact_import
 results = []
 for full in (None, True):
     before = env["res.partner"].search_count([])
-    job = conn._xero_import_contacts_start(full=full)
+    job = contact_import.start_import(conn, full=full)
     env.cr.commit()
     start = time.monotonic()
-    job._xero_run()
+    contact_import.run_job(job)
     elapsed = time.monotonic() - start
     env.cr.commit()
     results.append({"seconds": round(elapsed, 2), "state": job.state, "message": job.message or "",

@@ -36,7 +36,9 @@ from common import log
 # ---------------------------------------------------------------- inside Odoo (called by worker.py)
 def run_contact_import(env, conn):
     """The product's full contact import, driven as its cron drives it."""
-    job = conn._xero_import_contacts_start(full=True)
+    from odoo.addons.account_xero.sync.importers import contacts as contact_import
+
+    job = contact_import.start_import(conn, full=True)
     env.cr.commit()
     pages = 0
     for _i in range(1000):
@@ -49,7 +51,7 @@ def run_contact_import(env, conn):
                 log(f"  import paused: {job.message}; waiting {wait:.0f} s")
                 time.sleep(min(wait, 120))
             job.next_attempt = False
-        pages += job._xero_run()
+        pages += contact_import.run_job(job)
         env.cr.commit()
     job.invalidate_recordset()
     counts = {f: job[f] for f in job._fields if f.startswith("count_")}

@@ -18,20 +18,14 @@ from common import log
 def use_batch_size(env, size):
     """Send ``size`` elements per request instead of 50 (the baseline: 1).
 
-    Uses the product's own setting (system parameter ``account_xero.batch_size``)
-    when it exists; else patches the module constants in this process. Either
-    way everything else (client, governor, retries, Idempotency-Keys,
-    mappers, contacts) is the product's code."""
-    from odoo.addons.account_xero.models import xero_queue_protocol, xero_sync_engine
+    Uses the product's own setting (system parameter ``account_xero.batch_size``):
+    everything else (client, governor, retries, Idempotency-Keys, mappers,
+    contacts) is the product's code."""
+    from odoo.addons.account_xero.sync.outbox import BATCH_SIZE_PARAM
 
-    param = getattr(xero_queue_protocol, "BATCH_SIZE_PARAM", None)
-    if param:
-        env["ir.config_parameter"].sudo().set_param(param, str(size))
-        env.cr.commit()
-        return "parameter " + param
-    xero_queue_protocol.BATCH_SIZE = size
-    xero_sync_engine.BATCH_SIZE = size
-    return "module constants"
+    env["ir.config_parameter"].sudo().set_param(BATCH_SIZE_PARAM, str(size))
+    env.cr.commit()
+    return "parameter " + BATCH_SIZE_PARAM
 
 
 def connection(env):

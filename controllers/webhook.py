@@ -24,7 +24,7 @@ import logging
 from odoo import http
 from odoo.http import request
 
-from ..services.mappers.payment import is_uuid
+from ..services.util import is_uuid
 
 _logger = logging.getLogger(__name__)
 

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..sync.actions import check_manager, check_user
+
 
 class ResConfigSettings(models.TransientModel):
     """Accounting ▸ Settings ▸ Xero: the options of the current company's
@@ -28,10 +30,12 @@ class ResConfigSettings(models.TransientModel):
             settings.xero_connection_id = self.env["xero.connection"]._for_company(settings.company_id)
 
     def action_xero_open_setup(self):
+        check_manager(self.env)
         return self.env["xero.setup.wizard"]._action_open(self.company_id)
 
     def action_xero_open_connection(self):
         self.ensure_one()
+        check_user(self.env)
         return {
             "type": "ir.actions.act_window",
             "res_model": "xero.connection",

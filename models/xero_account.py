@@ -12,12 +12,11 @@ class XeroAccount(models.Model):
 
     _name = "xero.account"
     _description = "Xero Account"
+    _inherit = ["xero.company.mixin"]
     _order = "connection_id, code, name"
     _check_company_auto = True
     _rec_names_search = ["code", "name"]
 
-    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
     xero_id = fields.Char("AccountID", required=True, readonly=True)
     code = fields.Char(readonly=True, index=True)
     name = fields.Char(required=True, readonly=True)
@@ -80,8 +79,8 @@ class XeroAccount(models.Model):
         if "account_id" in vals:
             for acc in self.filtered("account_id"):
                 binder = self.env["xero.binder"]
-                if binder.to_xero(acc.account_id, acc.company_id) == acc.xero_id:
-                    binder.unbind(acc.account_id, acc.company_id)
+                if binder._to_xero(acc.account_id, acc.company_id) == acc.xero_id:
+                    binder._unbind(acc.account_id, acc.company_id)
         res = super().write(vals)
         if "account_id" in vals:
             self.filtered("account_id")._xero_bind_accounts()
@@ -90,7 +89,7 @@ class XeroAccount(models.Model):
     def _xero_bind_accounts(self):
         """Mirror the mapping on the Odoo account (its AccountID, through the binder)."""
         for acc in self:
-            self.env["xero.binder"].bind(acc.account_id, acc.xero_id, acc.company_id)
+            self.env["xero.binder"]._bind(acc.account_id, acc.xero_id, acc.company_id)
 
     # ------------------------------------------------------------ lookups
     @api.model
@@ -121,7 +120,7 @@ class XeroAccount(models.Model):
                     "of accounts: correct it in %(menu)s ▸ Accounts, or import the chart again.",
                     account=label, code=override, menu=MAPPING_MENU))
         else:
-            bound = self.env["xero.binder"].to_xero(account, company)
+            bound = self.env["xero.binder"]._to_xero(account, company)
             xacc = chart.filtered(lambda a: a.account_id == account)[:1] \
                 or (bound and chart.filtered(lambda a: a.xero_id == bound)[:1]) \
                 or chart.filtered(lambda a: a.code and a.code == account.code)[:1]

@@ -8,7 +8,9 @@ class XeroBinder(models.AbstractModel):
     Each bound model names its id field in ``_xero_id_field``. Ids of shared
     records (partners, accounts) are company-dependent fields, so every
     lookup runs in the connection's company; lookups ignore ``active`` so an
-    archived partner is still found (and not created twice).
+    archived partner is still found (and not created twice). Every method is
+    private: which record holds a Xero id, in any company, is nobody's
+    business over RPC.
     """
 
     _name = "xero.binder"
@@ -27,7 +29,7 @@ class XeroBinder(models.AbstractModel):
         return records
 
     @api.model
-    def to_records(self, model, xero_ids, company):
+    def _to_records(self, model, xero_ids, company):
         """``{xero_id: record}`` for the given Xero ids (one query)."""
         ids = [x for x in set(xero_ids) if x]
         if not ids:
@@ -41,24 +43,24 @@ class XeroBinder(models.AbstractModel):
         return {rec[field]: rec.with_env(self.env) for rec in found}
 
     @api.model
-    def to_record(self, model, xero_id, company):
+    def _to_record(self, model, xero_id, company):
         """The record bound to ``xero_id`` in ``company``, or an empty recordset."""
-        return self.to_records(model, [xero_id], company).get(xero_id, self.env[model])
+        return self._to_records(model, [xero_id], company).get(xero_id, self.env[model])
 
     @api.model
-    def to_xero(self, record, company):
+    def _to_xero(self, record, company):
         """The Xero id of ``record`` in ``company`` (False when unbound)."""
         record.ensure_one()
         return self._scoped(record._name, company).browse(record.id)[self._field(record._name)]
 
     @api.model
-    def bind(self, record, xero_id, company):
+    def _bind(self, record, xero_id, company):
         """Store ``xero_id`` on ``record`` for ``company`` (False unbinds)."""
         self._scoped(record._name, company).browse(record.ids).write({self._field(record._name): xero_id or False})
 
     @api.model
-    def bind_many(self, model, xero_ids, company):
-        """:meth:`bind` for many records of one model: ``{record id: xero id}``.
+    def _bind_many(self, model, xero_ids, company):
+        """:meth:`_bind` for many records of one model: ``{record id: xero id}``.
 
         A plain id column (documents) is written in one SQL statement — an
         ORM ``write`` per record runs that model's whole write logic (for an
@@ -89,5 +91,28 @@ class XeroBinder(models.AbstractModel):
             bound._xero_after_bind()  # what the model's write does when it gets an id
 
     @api.model
-    def unbind(self, record, company):
-        self.bind(record, False, company)
+    def _unbind(self, record, company):
+        self._bind(record, False, company)
+
+    @api.model
+    def _unbind_company(self, company):
+        """Clear every Xero id of ``company`` on every bound model; returns
+        ``{model: count}``. Company-dependent ids are cleared for that company
+        only; other ids on records of that company."""
+        counts = {}
+        for name in list(self.env.registry):
+            model = self.env[name]
+            field = getattr(type(model), "_xero_id_field", None)
+            if not field or model._abstract or model._transient or field not in model._fields:
+                continue
+            records = self._scoped(name, company)
+            domain = [(field, "!=", False)]
+            if not model._fields[field].company_dependent:
+                if "company_id" not in model._fields:
+                    continue  # not company-bound: cannot belong to this organisation only
+                domain.append(("company_id", "=", company.id))
+            found = records.search(domain)
+            if found:
+                found.write({field: False})
+                counts[name] = len(found)
+        return counts

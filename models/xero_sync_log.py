@@ -15,13 +15,11 @@ class XeroSyncLog(models.Model):
 
     _name = "xero.sync.log"
     _description = "Xero Sync Log"
+    _inherit = ["xero.company.mixin"]
     _order = "id desc"
-    _check_company_auto = True
     _rec_name = "record_name"
 
     run_id = fields.Many2one("xero.sync.run", ondelete="cascade", index=True)
-    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
     res_model = fields.Char("Model", index=True)
     res_id = fields.Many2oneReference("Record ID", model_field="res_model")
     record_name = fields.Char("Record")

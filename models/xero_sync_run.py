@@ -6,12 +6,15 @@ class XeroSyncRun(models.Model):
 
     _name = "xero.sync.run"
     _description = "Xero Sync Run"
+    _inherit = ["xero.company.mixin"]
     _order = "id desc"
-    _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True)
-    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    kind = fields.Selection(
+        [("export", "Send to Xero"), ("inbound", "Import from Xero"), ("master", "Master data"),
+         ("contacts", "Contact import"), ("reconciliation", "Reconciliation")], default="export", required=True,
+        index=True)
+    resumable = fields.Boolean(help="Goes on across several calls (a contact import): never closed as interrupted.")
     trigger = fields.Selection([("manual", "Manual"), ("auto", "Automatic")], required=True, default="manual")
     operation = fields.Char(help="What the run did: export, contacts import, payments import, ...")
     user_id = fields.Many2one("res.users", "Started by", default=lambda self: self.env.user)

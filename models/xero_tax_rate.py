@@ -15,12 +15,11 @@ class XeroTaxRate(models.Model):
 
     _name = "xero.tax.rate"
     _description = "Xero Tax Rate"
+    _inherit = ["xero.company.mixin"]
     _order = "connection_id, status, name"
     _check_company_auto = True
     _rec_names_search = ["name", "tax_type"]
 
-    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
     tax_type = fields.Char("TaxType", required=True, readonly=True)
     name = fields.Char(required=True, readonly=True)
     rate = fields.Float("Rate (%)", digits=(16, 4), readonly=True, help="Xero's effective rate.")
@@ -119,16 +118,3 @@ class XeroTaxRate(models.Model):
                 status=found.status.lower(), menu=TAX_MENU))
         return found.tax_type
 
-
-class AccountTax(models.Model):
-    _inherit = "account.tax"
-
-    def _xero_percent(self):
-        """The tax's percentage (a group: the sum of its percent children),
-        or None when it is not a plain percentage."""
-        self.ensure_one()
-        if self.amount_type == "percent":
-            return self.amount
-        if self.amount_type == "group" and all(c.amount_type == "percent" for c in self.children_tax_ids):
-            return sum(self.children_tax_ids.mapped("amount"))
-        return None

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from .errors import (
     XeroDayLimitError,
     XeroError,
     XeroNotFoundError,
+    XeroPermissionError,
     XeroRateLimitError,
     XeroRetryableError,
     XeroValidationError,
@@ -120,9 +122,14 @@ class XeroClient:
     """
 
     def __init__(self, config, tokens=None, governor=GOVERNOR, max_retries=5,
-                 sleep=time.sleep, max_wait=120):
+                 sleep=time.sleep, max_wait=120, on_refused=None):
         self.config = config
         self.tokens = tokens
+        #: ``on_refused(token, error) -> bool``: asked when Xero refuses an
+        #: accounting call (401/403) with a valid token; True when the
+        #: organisation is still connected, which makes the refusal a missing
+        #: permission rather than a lost grant
+        self.on_refused = on_refused
         self.governor = governor
         self.max_retries = max_retries
         self.sleep = sleep
@@ -212,8 +219,20 @@ class XeroClient:
 
     # ------------------------------------------------------------------ calls
     def accounting(self, method, *args, **kwargs):
-        """Call ``AccountingApi.<method>(tenant_id, *args, **kwargs)``."""
-        return self._call(self.accounting_api, method, (self.config.tenant_id, *args), kwargs)
+        """Call ``AccountingApi.<method>(tenant_id, *args, **kwargs)``.
+
+        A refusal the token owner finds to be a missing permission (the
+        organisation is still connected) is raised as
+        :class:`XeroPermissionError`."""
+        try:
+            return self._call(self.accounting_api, method, (self.config.tenant_id, *args), kwargs)
+        except XeroPermissionError:
+            raise
+        except XeroAuthError as exc:
+            if self.on_refused and exc.status in (401, 403) and self.on_refused(self._current_token, exc):
+                raise XeroPermissionError(exc.message, status=exc.status, body=exc.body,
+                                          headers=exc.headers) from exc
+            raise
 
     def identity(self, method, *args, **kwargs):
         """Call ``IdentityApi.<method>(*args, **kwargs)`` (connections)."""
@@ -247,7 +266,7 @@ class XeroClient:
                 headers = dict(exc.headers or {})
                 self._learn(headers)
                 error = _classify(exc)
-                if exc.status == 401 and not refreshed:
+                if exc.status == 401 and not refreshed and not isinstance(error, XeroPermissionError):
                     refreshed = True
                     self._current_token = self.tokens.refresh(self._current_token)
                     continue
@@ -315,8 +334,8 @@ def _classify(exc):
         return XeroRetryableError(f"Xero is unavailable (HTTP {status}).", status=status, body=body, headers=headers)
     if status in (401, 403):
         detail = body.get("Detail") or body.get("Title") or body.get("Message") or "access refused"
-        return XeroAuthError(f"Xero refused access (HTTP {status}): {detail}",
-                             status=status, body=body, headers=headers)
+        return _missing_scope(status, headers, body) or XeroAuthError(
+            f"Xero refused access (HTTP {status}): {detail}", status=status, body=body, headers=headers)
     if status == 404:
         return XeroNotFoundError("The record no longer exists in Xero.", status=status, body=body, headers=headers)
     if status == 400:
@@ -324,6 +343,18 @@ def _classify(exc):
         return XeroValidationError("; ".join(errors) or body.get("Message") or "Xero rejected the request.",
                                    errors=errors, status=status, body=body, headers=headers)
     return XeroError(f"Unexpected answer from Xero (HTTP {status}).", status=status, body=body, headers=headers)
+
+
+def _missing_scope(status, headers, body):
+    """A :class:`XeroPermissionError` when Xero's 401 says a scope is missing
+    (``insufficient_scope``), else None."""
+    challenge = headers.get("www-authenticate", "")
+    if status != 401 or "insufficient_scope" not in challenge + str(body.get("Detail")):
+        return None
+    match = re.search(r'scope="([^"]*)"', challenge)
+    scope = match.group(1) if match else None
+    return XeroPermissionError(f"Xero refused access (HTTP 401): the authorisation lacks the scope {scope or '?'}.",
+                               scope=scope, status=status, body=body, headers=headers)
 
 
 def validation_messages(element):

@@ -39,6 +39,18 @@ class XeroAuthError(XeroError):
     the connection must be reconnected by an administrator."""
 
 
+class XeroPermissionError(XeroAuthError):
+    """Xero refused a call for a missing permission — a scope the
+    authorisation did not grant (401 ``insufficient_scope``) or the Xero
+    user's role — while the organisation is still connected: only what
+    needs that permission fails; reconnecting grants it. ``scope`` names
+    the scope when Xero said which."""
+
+    def __init__(self, message, scope=None, **kw):
+        super().__init__(message, **kw)
+        self.scope = scope
+
+
 class XeroValidationError(XeroError):
     """Xero rejected the request itself (400 with validation errors)."""
 

@@ -2,6 +2,8 @@
 to the emulator through the real export path, the demo bank account 090
 mapped to the company's bank journal, and helpers acting in Xero."""
 
+from odoo.addons.account_xero.sync.importers import inbound
+
 from .common import DEMO
 from .common_export import XeroExportCase
 
@@ -34,7 +36,7 @@ class XeroPaymentCase(XeroExportCase):
         return wizard._create_payments()
 
     def import_from_xero(self):
-        return self.connection._xero_inbound(trigger="manual")
+        return inbound.import_from_xero(self.connection, trigger="manual")
 
     # ------------------------------------------------------------ Xero side
     @staticmethod

@@ -232,7 +232,7 @@ class TestBadInputsCorpus(XeroExportCase):
     def archived_partner(self):
         partner = self.new_partner("Old Partner Ltd")
         contact = next(c for c in self.xero_tenant()["Contacts"] if c["Name"] == "Old Partner Ltd")
-        self.env["xero.binder"].bind(partner, contact["ContactID"], self.env.company)
+        self.env["xero.binder"]._bind(partner, contact["ContactID"], self.env.company)
         partner.with_company(self.env.company).xero_contact_status = "ARCHIVED"
         return partner
 

@@ -1,6 +1,9 @@
 from odoo import Command
 from odoo.tests import tagged
 
+from odoo.addons.account_xero.sync.exporters.contact import ContactExporter
+from odoo.addons.account_xero.sync.run import RunContext
+
 from .master_helpers import DEMO, XeroMasterCase, xero_contacts
 
 
@@ -16,8 +19,7 @@ class TestContactPush(XeroMasterCase):
 
     def ensure(self, partners):
         run = self.env["xero.sync.run"].sudo().create({"connection_id": self.connection.id})
-        client = self.connection._xero_client()
-        return self.env["res.partner"]._xero_ensure_contacts(self.connection, partners, run, client)
+        return ContactExporter(RunContext.build(self.connection, run)).ensure(partners)
 
     def rows(self, partners=None, states=("waiting",)):
         domain = [("connection_id", "=", self.connection.id), ("action", "=", "contact"), ("state", "in", states)]

@@ -7,6 +7,8 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account_xero.services.errors import XeroMappingError
 from odoo.addons.account_xero.services.mappers.contact import contact_payload, partner_values
+from odoo.addons.account_xero.sync.importers import contacts as contact_import
+from odoo.addons.account_xero.sync.importers.contacts import AddressLookup
 
 from .master_helpers import DEMO, XeroMasterCase, seed_contacts, xero_contacts
 
@@ -33,15 +35,18 @@ class TestContacts(XeroMasterCase):
         cls.illinois = cls.env["res.country.state"].search([("country_id", "=", cls.us.id), ("code", "=", "IL")])
 
     def run_import(self, full=None, page_size=None):
-        job = self.connection._xero_import_contacts_start(full=full)
+        job = contact_import.start_import(self.connection, full=full)
         if page_size:
             job.page_size = page_size
-        job._xero_run()
+        contact_import.run_job(job)
         return job
 
     def bound(self, name):
         contact = xero_contacts(self.emulator)[name]
-        return self.env["xero.binder"].to_record("res.partner", contact["ContactID"], self.env.company)
+        return self.env["xero.binder"]._to_record("res.partner", contact["ContactID"], self.env.company)
+
+    def bound_id(self, partner):
+        return self.env["xero.binder"]._to_xero(partner, self.env.company)
 
     def matches(self):
         return self.env["xero.contact.match"].search([("connection_id", "=", self.connection.id)])
@@ -142,19 +147,19 @@ class TestContacts(XeroMasterCase):
 
     def test_paged_import_resumes_where_it_stopped(self):
         seed_contacts(self.emulator, 250)
-        job = self.connection._xero_import_contacts_start()
+        job = contact_import.start_import(self.connection)
         job.page_size = 100
-        self.assertEqual(job._xero_run(max_pages=1), 1)
+        self.assertEqual(contact_import.run_job(job, max_pages=1), 1)
         self.assertEqual((job.state, job.next_page, job.count_read, job.total_count), ("running", 2, 100, 258))
         self.assertAlmostEqual(job.progress, 100 * 100 / 258, places=2)
         # the connection is lost: the job stops with the reason, nothing is lost
         self.connection.state = "disconnected"
-        job._xero_run()
+        contact_import.run_job(job)
         self.assertEqual(job.state, "failed")
         self.assertIn("not connected to Xero", job.message)
         self.connection.state = "connected"
-        self.assertEqual(self.connection._xero_import_contacts_start(), job, "resumed, not started again")
-        job._xero_run()
+        self.assertEqual(contact_import.start_import(self.connection), job, "resumed, not started again")
+        contact_import.run_job(job)
         self.assertEqual(job.state, "done", job.message)
         self.assertEqual((job.count_read, job.count_created, job.count_proposed), (258, 254, 3))
         self.assertEqual(self.calls("GET /Contacts"), 4, "3 pages of 100 + 1 'changes' call")
@@ -162,7 +167,7 @@ class TestContacts(XeroMasterCase):
         # a page imported twice (a crash before its commit) changes nothing
         before = (job.count_created, job.count_updated, job.count_unchanged + job.count_proposed + job.count_skipped)
         job.write({"state": "running", "phase": "full", "next_page": 2})
-        job._xero_run(max_pages=1)
+        contact_import.run_job(job, max_pages=1)
         self.assertEqual(self.env["res.partner"].search_count([("name", "=like", "Bulk Contact %")]), 250)
         after = (job.count_created, job.count_updated, job.count_unchanged + job.count_proposed + job.count_skipped)
         self.assertEqual(after[:2], before[:2], "nothing created or updated")
@@ -170,15 +175,15 @@ class TestContacts(XeroMasterCase):
 
     def test_daily_limit_pauses_the_import(self):
         seed_contacts(self.emulator, 150)
-        job = self.connection._xero_import_contacts_start()
+        job = contact_import.start_import(self.connection)
         job.page_size = 100
         self.emulator.set_limits(day=1)
-        job._xero_run()
+        contact_import.run_job(job)
         self.assertEqual((job.state, job.next_page, job.count_read), ("running", 2, 100))
         self.assertTrue(job.next_attempt)
         self.assertIn("daily API limit", job.message)
         self.emulator.set_limits(day=5000)
-        job._xero_run()
+        contact_import.run_job(job)
         self.assertEqual((job.state, job.count_created), ("done", 154))
 
     # ------------------------------------------------------------ mapper
@@ -198,27 +203,27 @@ class TestContacts(XeroMasterCase):
             ],
         })
         with open(os.path.join(GOLDEN, "contact_company.json"), encoding="utf-8") as golden:
-            self.assertEqual(contact_payload(partner, self.connection), json.load(golden))
-        self.env["xero.binder"].bind(partner, "a6a3e5d4-0000-4000-8000-000000000001", self.env.company)
-        self.assertEqual(contact_payload(partner, self.connection)["ContactID"],
+            self.assertEqual(contact_payload(partner), json.load(golden))
+        self.env["xero.binder"]._bind(partner, "a6a3e5d4-0000-4000-8000-000000000001", self.env.company)
+        self.assertEqual(contact_payload(partner, self.bound_id(partner))["ContactID"],
                          "a6a3e5d4-0000-4000-8000-000000000001")
         person = self.env["res.partner"].create({"name": "Mary Ann Major", "title": self.title.id,
                                                  "email": "mary@example.com"})
-        payload = contact_payload(person, self.connection)
+        payload = contact_payload(person)
         self.assertEqual((payload["FirstName"], payload["LastName"]), ("Mary", "Ann Major"))
         self.assertEqual(payload["Addresses"][0]["AttentionTo"], "Dr. Mary Ann Major")
         self.assertNotIn("IsCustomer", payload)
         person.email = "not an address"
         with self.assertRaisesRegex(XeroMappingError, "e-mail address 'not an address' of Mary Ann Major is not valid"):
-            contact_payload(person, self.connection)
+            contact_payload(person)
 
     def test_partner_values_round_trip(self):
         """A contact imported then sent back says what Xero said."""
         contact = xero_contacts(self.emulator)["Basket Case"]
-        values = partner_values(contact, self.env, self.title.id)
+        values = partner_values(contact, AddressLookup(self.env), self.title.id)
         self.assertNotIn("title", values, "a company has no title")
         partner = self.env["res.partner"].with_context(xero_no_push=True).create(values)
-        payload = contact_payload(partner, self.connection)
+        payload = contact_payload(partner, self.bound_id(partner))
         for key in ("Name", "FirstName", "LastName", "EmailAddress", "TaxNumber", "AccountNumber"):
             self.assertEqual(payload[key], contact[key], key)
         self.assertEqual(payload["ContactPersons"], [
@@ -228,5 +233,5 @@ class TestContacts(XeroMasterCase):
         self.assertEqual((street["AddressLine1"], street["City"], street["Region"], street["PostalCode"],
                           street["Country"]), ("Shop 2, 14 Market St", "Springfield", "IL", "62701", "United States"))
         person = partner_values({"Name": "Ann Lee", "FirstName": "Ann", "LastName": "Lee", "ContactID": DEMO.tenant_id},
-                                self.env, self.title.id)
+                                AddressLookup(self.env), self.title.id)
         self.assertEqual((person["is_company"], person["title"]), (False, self.title.id))

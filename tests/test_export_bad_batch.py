@@ -24,7 +24,7 @@ class TestExportBadBatch(XeroExportCase):
         client = self.connection._xero_client()
         old = client.accounting("get_contacts", where='Name=="Old Partner Ltd"', include_archived=True)
         old_partner = self.env["res.partner"].create({"name": "Old Partner Ltd", "is_company": True})
-        self.env["xero.binder"].bind(old_partner, old.data["Contacts"][0]["ContactID"], self.env.company)
+        self.env["xero.binder"]._bind(old_partner, old.data["Contacts"][0]["ContactID"], self.env.company)
         archived_contact = self.xero_move("in_invoice", partner=old_partner, ref="OLD-1")
         # 4. a currency the Xero organisation does not use
         chf = self.setup_other_currency("CHF", rates=[("2019-01-01", 0.9)])

@@ -9,6 +9,7 @@ from odoo.tests import tagged
 
 from odoo.addons.account_xero.services.errors import XeroMappingError
 from odoo.addons.account_xero.services.mappers import invoice as mapper
+from odoo.addons.account_xero.sync.exporters.document import make_resolver, plan_document
 
 from .common_export import XeroExportCase
 
@@ -26,8 +27,8 @@ class TestExportMapper(XeroExportCase):
         cls.sales_dept = {cls.analytic[("Department", "Sales")].id: 100.0}
 
     def plan(self, move, contact_id="CONTACT-ID"):
-        resolver = self.env["account.move"]._xero_resolver(self.connection)
-        return move._xero_plan_document(self.connection, resolver, contact_id)
+        resolver = make_resolver(self.env, self.connection)
+        return plan_document(move, self.connection, resolver, contact_id)
 
     def payload(self, move):
         outcome, message, element = self.plan(move)

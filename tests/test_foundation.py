@@ -74,7 +74,7 @@ class TestFoundation(AccountTestInvoicingCommon):
 
     def test_copy_does_not_copy_xero_ids(self):
         binder = self.env["xero.binder"]
-        binder.bind(self.partner_a, "c-1", self.company_a)
+        binder._bind(self.partner_a, "c-1", self.company_a)
         self.assertEqual(self.partner_a.copy().with_company(self.company_a).xero_contact_id, False)
         invoice = self.init_invoice("out_invoice", products=self.product_a, post=True)
         invoice.write({"xero_id": "inv-1", "xero_state": "sent", "xero_hash": "abc"})
@@ -85,20 +85,20 @@ class TestFoundation(AccountTestInvoicingCommon):
 
     def test_binder_is_company_scoped(self):
         binder = self.env["xero.binder"]
-        binder.bind(self.partner_a, "contact-a", self.company_a)
-        binder.bind(self.partner_a, "contact-b", self.company_b)
-        self.assertEqual(binder.to_record("res.partner", "contact-a", self.company_a), self.partner_a)
-        self.assertFalse(binder.to_record("res.partner", "contact-a", self.company_b))
-        self.assertEqual(binder.to_xero(self.partner_a, self.company_b), "contact-b")
+        binder._bind(self.partner_a, "contact-a", self.company_a)
+        binder._bind(self.partner_a, "contact-b", self.company_b)
+        self.assertEqual(binder._to_record("res.partner", "contact-a", self.company_a), self.partner_a)
+        self.assertFalse(binder._to_record("res.partner", "contact-a", self.company_b))
+        self.assertEqual(binder._to_xero(self.partner_a, self.company_b), "contact-b")
         # archived partners are still found: never create a second contact for them
         self.partner_a.active = False
-        found = binder.to_records("res.partner", ["contact-a", "nope"], self.company_a)
+        found = binder._to_records("res.partner", ["contact-a", "nope"], self.company_a)
         self.assertEqual(found, {"contact-a": self.partner_a})
-        binder.unbind(self.partner_a, self.company_a)
-        self.assertFalse(binder.to_record("res.partner", "contact-a", self.company_a))
+        binder._unbind(self.partner_a, self.company_a)
+        self.assertFalse(binder._to_record("res.partner", "contact-a", self.company_a))
         account = self.company_data["default_account_revenue"]
-        binder.bind(account, "acc-1", self.company_a)
-        self.assertEqual(binder.to_record("account.account", "acc-1", self.company_a), account)
+        binder._bind(account, "acc-1", self.company_a)
+        self.assertEqual(binder._to_record("account.account", "acc-1", self.company_a), account)
 
     def test_menus_open_real_views(self):
         for xmlid in ("menu_xero_dashboard", "menu_xero_queue", "menu_xero_history",

@@ -88,7 +88,7 @@ class TestLinkContact(XeroMasterCase):
 
     def test_unlink(self):
         self.connection.push_contacts = True
-        self.env["xero.binder"].bind(self.bay, self.contact_id("Bayside Club"), self.env.company)
+        self.env["xero.binder"]._bind(self.bay, self.contact_id("Bayside Club"), self.env.company)
         self.bay.phone = "+1 555 0101"
         row = self.env["xero.queue"].search([("res_id", "=", self.bay.id), ("action", "=", "contact")])
         self.assertEqual(row.state, "waiting")

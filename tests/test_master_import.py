@@ -54,7 +54,7 @@ class TestMasterImport(XeroMasterCase):
         a200 = self.xero_account("200")
         self.assertEqual((a200.name, a200.type, a200.status, a200.tax_type), ("Sales", "REVENUE", "ACTIVE", "OUTPUT"))
         self.assertEqual(a200.account_id, self.acc_200, "linked by equal code")
-        self.assertEqual(self.env["xero.binder"].to_xero(self.acc_200, self.env.company), a200.xero_id)
+        self.assertEqual(self.env["xero.binder"]._to_xero(self.acc_200, self.env.company), a200.xero_id)
         self.assertEqual(self.xero_account("499").status, "ARCHIVED")
         self.assertFalse(self.xero_account("610").account_id, "no Odoo account 610: left for the user")
         bank = self.xero_account("090")
@@ -243,8 +243,8 @@ class TestMasterImport(XeroMasterCase):
         self.assertEqual(a429.account_id, self.acc_429)
         a429.account_id = self.acc_499
         binder = self.env["xero.binder"]
-        self.assertFalse(binder.to_xero(self.acc_429, self.env.company))
-        self.assertEqual(binder.to_xero(self.acc_499, self.env.company), a429.xero_id)
+        self.assertFalse(binder._to_xero(self.acc_429, self.env.company))
+        self.assertEqual(binder._to_xero(self.acc_499, self.env.company), a429.xero_id)
         user = new_test_user(self.env, "xero_md_user", groups="account.group_account_invoice")
         manager = new_test_user(self.env, "xero_md_manager", groups="account.group_account_manager")
         self.assertEqual(len(self.env["xero.account"].with_user(user).search([])), DEMO_ACCOUNTS)

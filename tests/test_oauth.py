@@ -220,7 +220,7 @@ class TestXeroOAuth(XeroOAuthCase):
         self.env.invalidate_all()
         partner = self.env["res.partner"].create({"name": "Linked Customer"})
         binder = self.env["xero.binder"]
-        binder.bind(partner, "contact-1", self.env.company)
+        binder._bind(partner, "contact-1", self.env.company)
         self.env["xero.queue"].sudo().create({"connection_id": self.conn.id, "res_model": "res.partner",
                                               "res_id": partner.id, "action": "contact"})
         self.conn.action_xero_disconnect()
@@ -228,7 +228,7 @@ class TestXeroOAuth(XeroOAuthCase):
         self.assertRedirectsTo(self.connect(self.conn), "action_xero_connection")
         self.env.invalidate_all()
         self.assertEqual(self.conn.state, "connected")
-        self.assertEqual(binder.to_xero(partner, self.env.company), "contact-1")
+        self.assertEqual(binder._to_xero(partner, self.env.company), "contact-1")
         self.assertEqual(self.conn.count_waiting, 1)
         # another organisation: confirmation first, then the old links are cleared
         other = self.emulator.add_organisation("Other Books Ltd")
@@ -241,12 +241,12 @@ class TestXeroOAuth(XeroOAuthCase):
         admin_wizard = wizard.with_user(self.env.ref("base.user_admin"))
         with self.assertRaises(UserError):
             admin_wizard.action_confirm()
-        self.assertEqual(binder.to_xero(partner, self.env.company), "contact-1", "nothing cleared unconfirmed")
+        self.assertEqual(binder._to_xero(partner, self.env.company), "contact-1", "nothing cleared unconfirmed")
         admin_wizard.confirm_clear = True
         admin_wizard.action_confirm()
         self.env.invalidate_all()
         self.assertEqual((self.conn.tenant_id, self.conn.state), (other, "connected"))
-        self.assertFalse(binder.to_xero(partner, self.env.company))
+        self.assertFalse(binder._to_xero(partner, self.env.company))
         self.assertEqual(self.conn.count_waiting, 0)
         self.assertTrue(self.conn.message_ids.filtered(lambda m: "Links to" in (m.body or "")))
 

@@ -7,7 +7,9 @@ from unittest.mock import patch
 from odoo.tests import tagged
 
 from odoo.addons.account_xero.controllers.webhook import parse_events
-from odoo.addons.account_xero.models import xero_payment_import
+from odoo.addons.account_xero.sync.importers import payments as payment_import
+from odoo.addons.account_xero.sync.importers import webhook_events
+from odoo.addons.account_xero.sync.run import SyncRun
 
 from .common_payments import DEMO, XeroPaymentCase
 
@@ -26,7 +28,7 @@ class TestPaymentsInbound(XeroPaymentCase):
         self.import_from_xero()
 
     def xero_payment_of(self, payment_id):
-        return self.env["xero.binder"].to_record("account.payment", payment_id, self.env.company)
+        return self.env["xero.binder"]._to_record("account.payment", payment_id, self.env.company)
 
     def test_payment_in_xero_is_registered_and_reconciled(self):
         invoice = self.sent_document(100.0)  # 115.00
@@ -129,7 +131,7 @@ class TestPaymentsInbound(XeroPaymentCase):
         # If-Modified-Since has a one-second grain: poll in the next second
         time.sleep(1.1)
         before = self.route_calls("GET /Payments")
-        with patch.object(xero_payment_import, "PAGE_SIZE", 2):
+        with patch.object(payment_import, "PAGE_SIZE", 2):
             self.import_from_xero()
             self.assertEqual(self.route_calls("GET /Payments") - before, 3, "5 changed payments, pages of 2")
             self.assertEqual(len(invoice._get_reconciled_payments()), 5)
@@ -223,9 +225,11 @@ class TestWebhookFetch(XeroPaymentCase):
         return [e["eventCategory"] for e in events]
 
     def process_events(self):
-        run = self.env["xero.sync.run"].sudo().create({"connection_id": self.connection.id})
-        self.connection._xero_process_webhook_events(run, self.connection._xero_client())
-        return run
+        sync = SyncRun(self.connection, "inbound", "manual")
+        with sync as ctx:
+            webhook_events.process_events(ctx)
+        self.assertFalse(sync.state, sync.message)
+        return ctx.run
 
     def pending(self):
         return self.Event.search([("connection_id", "=", self.connection.id), ("state", "=", "pending")])
@@ -242,7 +246,7 @@ class TestWebhookFetch(XeroPaymentCase):
         run = self.process_events()
         self.assertEqual(invoice.xero_remote_status, "PAID")
         self.assertEqual(invoice.xero_remote_due, 0.0)
-        payment = self.env["xero.binder"].to_record("account.payment", payment_id, self.env.company)
+        payment = self.env["xero.binder"]._to_record("account.payment", payment_id, self.env.company)
         self.assertTrue(payment, run.log_ids.mapped("message"))
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertFalse(self.pending())
@@ -278,7 +282,7 @@ class TestWebhookFetch(XeroPaymentCase):
         self.assertEqual(self.queue_xero_events(), ["CREDITNOTE"])
         self.process_events()
         self.assertEqual(refund.xero_remote_status, "PAID")
-        payment = self.env["xero.binder"].to_record("account.payment", payment_id, self.env.company)
+        payment = self.env["xero.binder"]._to_record("account.payment", payment_id, self.env.company)
         self.assertEqual(payment.payment_type, "outbound")
         self.assertIn(refund.payment_state, ("paid", "in_payment"))
 
@@ -294,7 +298,7 @@ class TestWebhookFetch(XeroPaymentCase):
 
     def test_contact_event_refreshes_the_partner(self):
         self.sent_document(100.0)  # sends partner_a as a contact
-        contact_id = self.env["xero.binder"].to_xero(self.partner_a, self.env.company)
+        contact_id = self.env["xero.binder"]._to_xero(self.partner_a, self.env.company)
         self.assertTrue(contact_id)
         self.queue_xero_events()
         self.process_events()

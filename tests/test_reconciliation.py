@@ -9,7 +9,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.account_xero.models import xero_remote_document
+from odoo.addons.account_xero.sync.importers import documents
 
 from .common_payments import DEMO, XeroPaymentCase
 
@@ -169,7 +169,7 @@ class TestReconciliation(XeroPaymentCase):
     def test_paging_plan_with_small_pages(self):
         for price in (10.0, 20.0, 30.0, 40.0, 50.0):
             self.sent_document(price)
-        with patch.object(xero_remote_document, "PAGE_SIZE", 2):
+        with patch.object(documents, "PAGE_SIZE", 2):
             wizard = self.report()
             calls = self.run_report(wizard)
         self.assertEqual(wizard.estimate_calls, 3, "5 invoices in pages of 2, no credit note")

@@ -4,6 +4,8 @@ and confirm when it is not the organisation the company was linked to."""
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..sync.actions import check_manager
+
 
 class XeroConnectWizard(models.TransientModel):
     _name = "xero.connect.wizard"
@@ -60,8 +62,9 @@ class XeroConnectWizard(models.TransientModel):
                 and wizard.line_id.tenant_id != wizard.previous_tenant_id)
 
     def action_confirm(self):
-        """Connect the chosen organisation; go on where the connection was started."""
+        """Connect the chosen organisation (administrators); go on where the connection was started."""
         self.ensure_one()
+        check_manager(self.env)
         if not self.line_id:
             raise UserError(_("Choose the organisation to connect."))
         if self.needs_confirmation and not self.confirm_clear:
@@ -80,12 +83,3 @@ class XeroConnectWizard(models.TransientModel):
             pending.write({"status": "refused", "token_json": False, "message": _("Cancelled")})
         return {"type": "ir.actions.act_url", "url": pending._xero_next_url(), "target": "self"}
 
-
-class XeroConnectWizardLine(models.TransientModel):
-    _name = "xero.connect.wizard.line"
-    _description = "Xero organisation granted"
-    _rec_name = "tenant_name"
-
-    wizard_id = fields.Many2one("xero.connect.wizard", required=True, ondelete="cascade")
-    tenant_id = fields.Char("Tenant ID", required=True)
-    tenant_name = fields.Char("Organisation", required=True)

@@ -13,10 +13,13 @@ from collections import Counter
 from odoo import api, fields, models
 
 from ..models.xero_queue import QUEUE_ACTIONS
-from ..models.xero_sync_engine import HANDLER_ORDER
 from ..services.errors import XeroMappingError
 from ..services.mappers import attachment as attachment_mapper
 from ..services.mappers.invoice import kind_of
+from ..sync.actions import check_user
+from ..sync.exporters.document import make_resolver, plan_document
+from ..sync.exporters.removal import plan_removal
+from ..sync.registry import rank
 
 OUTCOMES = [
     ("create", "Create in Xero"),
@@ -50,9 +53,9 @@ class XeroDryRun(models.TransientModel):
         rows = Queue.search([
             ("connection_id", "=", connection.id), "|", ("state", "=", "sending"),
             "&", ("state", "=", "waiting"), "|", ("next_attempt", "=", False), ("next_attempt", "<=", now)])
-        rows = rows.sorted(lambda r: (HANDLER_ORDER.get((r.res_model, r.action), 99), r.id))
+        rows = rows.sorted(lambda r: (rank(r.res_model, r.action), r.id))
         Move = self.env["account.move"].sudo().with_company(connection.company_id)
-        resolver = Move._xero_resolver(connection)
+        resolver = make_resolver(Move.env, connection)
         binder = self.env["xero.binder"]
         lines, calls = [], Counter()
         new_contacts = {}
@@ -67,6 +70,10 @@ class XeroDryRun(models.TransientModel):
             elif row.res_model != "account.move":
                 vals.update(outcome="other", message=dict(QUEUE_ACTIONS).get(row.action))
                 calls[(row.res_model, row.action)] += 1
+            elif not row.move_id:
+                vals.update(outcome=row.action if row.action in ("void", "delete") else "skip", message=self.env._(
+                    "Deleted in Odoo: its copy in Xero is removed."))
+                calls[("removal", row.action)] += 1
             else:
                 move = row.move_id.with_env(Move.env)
                 try:
@@ -108,11 +115,11 @@ class XeroDryRun(models.TransientModel):
     def _xero_preview_upsert(self, connection, move, resolver, binder, new_contacts, calls):
         kind = kind_of(move)
         partner = move.commercial_partner_id
-        contact_id = binder.to_xero(partner, connection.company_id)
+        contact_id = binder._to_xero(partner, connection.company_id)
         if not contact_id and not move._xero_skip_reason(connection):
             new_contacts[partner.id] = partner
             contact_id = "(new contact)"
-        outcome, message, element = move._xero_plan_document(connection, resolver, contact_id)
+        outcome, message, element = plan_document(move, connection, resolver, contact_id)
         if outcome == "skip":
             return {"outcome": "skip", "message": message}
         calls[(kind.collection, outcome)] += 1
@@ -123,7 +130,7 @@ class XeroDryRun(models.TransientModel):
 
     @api.model
     def _xero_preview_removal(self, connection, move, resolver, binder, new_contacts, calls):
-        outcome, message, status = move._xero_plan_removal(connection)
+        outcome, message, status = plan_removal(move, connection)
         if outcome != "send":
             return {"outcome": outcome, "message": message}
         calls[(kind_of(move).collection, "removal")] += 1
@@ -134,7 +141,7 @@ class XeroDryRun(models.TransientModel):
         if not move._xero_live_id():
             return {"outcome": "wait", "message": self.env._("Waits until the document itself is in Xero.")}
         files = move._xero_attachments()
-        sent = {att.id for att in files if binder.to_xero(att, connection.company_id)}
+        sent = {att.id for att in files if binder._to_xero(att, connection.company_id)}
         to_send, skipped = attachment_mapper.plan(files, sent, self.env)
         calls[("file", move.id)] += len(to_send)
         message = ", ".join(name for _att, name in to_send) or self.env._("No new file.")
@@ -143,26 +150,8 @@ class XeroDryRun(models.TransientModel):
         return {"outcome": "attach" if to_send else "skip", "message": message}
 
     def action_send_now(self):
-        """Send for real after looking at the preview."""
+        """Send for real after looking at the preview (Xero users)."""
         self.ensure_one()
+        check_user(self.env)
         return self.connection_id.action_send_now()
 
-
-class XeroDryRunLine(models.TransientModel):
-    _name = "xero.dry.run.line"
-    _description = "Xero: one record of a send preview"
-    _order = "id"
-
-    wizard_id = fields.Many2one("xero.dry.run", required=True, ondelete="cascade")
-    res_model = fields.Char("Model")
-    res_id = fields.Many2oneReference("Record ID", model_field="res_model")
-    record_name = fields.Char("Record")
-    action = fields.Selection(QUEUE_ACTIONS)
-    outcome = fields.Selection(OUTCOMES)
-    message = fields.Text()
-    payload = fields.Text(help="The element that would be sent, as JSON.")
-
-    def action_open_record(self):
-        self.ensure_one()
-        return {"type": "ir.actions.act_window", "res_model": self.res_model, "res_id": self.res_id,
-                "view_mode": "form"}

@@ -1,15 +1,23 @@
 """Link a partner to a Xero contact by hand: search Xero (paged, "load
 more"), compare side by side, link, unlink, or type a ContactID after an
-explicit warning."""
+explicit warning.
+
+Xero users search, link and unlink (every button checks it: the form is no
+guard against RPC); typing a ContactID by hand is for Xero administrators.
+Xero is read directly (a user's own read, no sync run): its errors are shown
+to the user and nothing is kept of a failed read.
+"""
 
 import json
-import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..services.api import AccountingAdapter
+from ..services.util import is_uuid
+from ..sync.actions import check_user
+
 PAGE_SIZE = 20
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def _address_text(address):
@@ -76,7 +84,7 @@ class XeroLinkContact(models.TransientModel):
         if not conn:
             raise UserError(_("%s is not connected to Xero.", self.env.company.name))
         values.update(partner_id=partner.id, connection_id=conn.id, search_term=partner.name,
-                      current_contact_id=self.env["xero.binder"].to_xero(partner, conn.company_id) or False)
+                      current_contact_id=self.env["xero.binder"]._to_xero(partner, conn.company_id) or False)
         return values
 
     def _reopen(self):
@@ -86,6 +94,7 @@ class XeroLinkContact(models.TransientModel):
     # ------------------------------------------------------------ search
     def action_search(self):
         self.ensure_one()
+        check_user(self.env)
         self.result_ids.unlink()
         self.write({"page": 0, "has_more": False, "selected_id": False})
         self._xero_fetch(1)
@@ -93,58 +102,56 @@ class XeroLinkContact(models.TransientModel):
 
     def action_load_more(self):
         self.ensure_one()
+        check_user(self.env)
         self._xero_fetch(self.page + 1)
         return self._reopen()
 
     def _xero_fetch(self, page):
-        """One page of Xero contacts matching the search (archived ones too)."""
+        """One page of Xero contacts matching the search (archived ones too):
+        by account number exactly, else Xero's search on name, e-mail and numbers."""
         term = (self.search_term or "").strip()
         if not term:
             raise UserError(_("Type a name, an e-mail or an account number to search Xero."))
-        kwargs = {"page": page, "page_size": PAGE_SIZE, "include_archived": True, "order": "Name"}
-        if self.search_by == "account":
-            escaped = term.replace("\\", "\\\\").replace('"', '\\"')
-            kwargs["where"] = f'AccountNumber=="{escaped}"'
-        else:
-            kwargs["search_term"] = term
-        client = self.connection_id.sudo()._xero_client()
+        xero = AccountingAdapter(self.connection_id.sudo()._xero_client())
         with self.connection_id._xero_user_errors():
-            data = client.accounting("get_contacts", **kwargs).data
-        contacts = data.get("Contacts") or []
+            found = xero.contact_search(term, self.search_by, page, PAGE_SIZE)
+        contacts = found.elements
         company = self.connection_id.company_id
-        linked = self.env["xero.binder"].to_records("res.partner", [c.get("ContactID") for c in contacts], company)
+        linked = self.env["xero.binder"]._to_records("res.partner", [c.get("ContactID") for c in contacts], company)
         self.env["xero.link.contact.result"].create([
             dict(self.env["xero.link.contact.result"]._values(contact), wizard_id=self.id, sequence=page * 1000 + i,
                  linked_partner_id=linked[contact["ContactID"]].id if contact.get("ContactID") in linked else False)
             for i, contact in enumerate(contacts)])
-        pagination = data.get("pagination") or {}
-        page_count = pagination.get("pageCount")
+        page_count = found.page_count
         self.write({"page": page, "searched": True,
                     "has_more": page < page_count if page_count is not None else len(contacts) == PAGE_SIZE})
 
     # ------------------------------------------------------------ link / unlink
     def action_link_selected(self):
         self.ensure_one()
+        check_user(self.env)
         if not self.selected_id:
             raise UserError(_("Choose a Xero contact first (Compare)."))
         return self.selected_id.action_link()
 
     def _xero_link(self, contact_id, name, status, how):
         """Bind the partner to ``contact_id`` (refused when either side is
-        already linked elsewhere) and say so in the partner's chatter."""
+        already linked elsewhere) and say so in the partner's chatter; its
+        pending proposal, if any, is marked linked. Written through ``sudo()``:
+        the callers checked the user's group."""
         self.ensure_one()
         company = self.connection_id.company_id
         binder = self.env["xero.binder"]
         partner = self.partner_id.sudo().with_company(company).with_context(xero_no_push=True)
-        holder = binder.to_record("res.partner", contact_id, company)
+        holder = binder._to_record("res.partner", contact_id, company)
         if holder and holder != self.partner_id:
             raise UserError(_("The Xero contact %(name)s is already linked to %(partner)s: unlink it there "
                               "first.", name=name, partner=holder.display_name))
-        current = binder.to_xero(partner, company)
+        current = binder._to_xero(partner, company)
         if current and current != contact_id:
             raise UserError(_("%(partner)s is already linked to another Xero contact: unlink it first.",
                               partner=partner.display_name))
-        binder.bind(partner, contact_id, company)
+        binder._bind(partner, contact_id, company)
         partner.write({"xero_contact_status": status or "ACTIVE", "xero_contact_hash": False})
         self.env["xero.contact.match"].sudo().search([
             ("connection_id", "=", self.connection_id.id), ("xero_contact_id", "=", contact_id),
@@ -154,11 +161,13 @@ class XeroLinkContact(models.TransientModel):
 
     def action_unlink(self):
         """Unlink the partner; its contact rows not yet sent are skipped (they
-        would otherwise create a second contact in Xero)."""
+        would otherwise create a second contact in Xero). Refused while one
+        of them is being sent (Xero users)."""
         self.ensure_one()
+        check_user(self.env)
         company = self.connection_id.company_id
         partner = self.partner_id.sudo().with_company(company).with_context(xero_no_push=True)
-        old = self.env["xero.binder"].to_xero(partner, company)
+        old = self.env["xero.binder"]._to_xero(partner, company)
         if not old:
             raise UserError(_("%s is not linked to Xero.", partner.display_name))
         rows = self.env["xero.queue"].sudo().search([
@@ -169,7 +178,7 @@ class XeroLinkContact(models.TransientModel):
             raise UserError(_("%s is being sent to Xero right now: try again in a moment.", partner.display_name))
         for row in rows:
             row.write({"state": "skipped", "message": _("Unlinked from Xero by %s.", self.env.user.name)})
-        self.env["xero.binder"].unbind(partner, company)
+        self.env["xero.binder"]._unbind(partner, company)
         partner.write({"xero_contact_status": False, "xero_contact_hash": False})
         partner.message_post(body=_("Unlinked from the Xero contact %(id)s by %(user)s.",
                                     id=old, user=self.env.user.name))
@@ -185,19 +194,18 @@ class XeroLinkContact(models.TransientModel):
             raise UserError(_("Tick the box to confirm you checked this ContactID in Xero: a wrong id sends "
                               "this partner's invoices to another customer's account."))
         contact_id = (self.manual_contact_id or "").strip().lower()
-        if not UUID_RE.match(contact_id):
+        if not is_uuid(contact_id):
             raise UserError(_("%s is not a Xero ContactID (it looks like 8-4-4-4-12 hexadecimal characters).",
                               self.manual_contact_id or ""))
-        client = self.connection_id.sudo()._xero_client()
+        xero = AccountingAdapter(self.connection_id.sudo()._xero_client())
         missing = _("Xero has no contact with the ContactID %s.", contact_id)
         with self.connection_id._xero_user_errors(not_found=missing):
-            contacts = client.accounting("get_contact", contact_id).data.get("Contacts") or []
-        if not contacts:
-            raise UserError(_("Xero has no contact with the ContactID %s.", contact_id))
-        contact = contacts[0]
+            contact = xero.contact(contact_id)
+        if not contact:
+            raise UserError(missing)
         company = self.connection_id.company_id
         partner = self.partner_id.sudo().with_company(company)
-        old = self.env["xero.binder"].to_xero(partner, company)
+        old = self.env["xero.binder"]._to_xero(partner, company)
         if old and old != contact["ContactID"]:
             self.action_unlink()
         return self._xero_link(contact["ContactID"], contact.get("Name"), contact.get("ContactStatus"), _(
@@ -246,13 +254,17 @@ class XeroLinkContactResult(models.TransientModel):
         }
 
     def action_select(self):
-        """Show this contact next to the partner."""
+        """Show this contact next to the partner (Xero users)."""
         self.ensure_one()
+        check_user(self.env)
         self.wizard_id.selected_id = self
         return self.wizard_id._reopen()
 
     def action_link(self):
+        """Link the wizard's partner to this contact (Xero users): written
+        through the wizard, with ``sudo()`` where users only read."""
         self.ensure_one()
+        check_user(self.env)
         wizard = self.wizard_id
         return wizard._xero_link(self.contact_id, self.name, self.status, _(
             "Linked to the Xero contact %(name)s (%(id)s) by %(user)s.",

@@ -6,9 +6,14 @@
    ``pagination.itemCount``). The report will use ``ceil(count / 1000)``
    calls per collection — shown with what is left of the day's budget.
 2. **Run** (:meth:`action_run`): reads those pages into the local snapshots
-   (``xero.remote.document``), compares them with Odoo
-   (:mod:`..services.reconciliation`) and lists what differs.
+   (``xero.remote.document``, :mod:`..sync.importers.documents`), compares
+   them with Odoo (:mod:`..services.reconciliation`) and lists what differs.
 3. Export the lines to a spreadsheet, or email it.
+
+Both reads are runs of kind ``reconciliation`` (``xero.sync.run``): they
+take the report's own lock of the connection — one report reads Xero at a
+time, while the sync goes on — and a failed read is recorded on its run and
+shown to the user. Every button checks that the user is a Xero user.
 """
 
 import base64
@@ -24,6 +29,9 @@ from odoo.tools import email_normalize, email_split
 
 from ..services import reconciliation as recon
 from ..services.errors import XeroMappingError
+from ..sync.actions import check_user
+from ..sync.importers import documents
+from ..sync.run import SyncRun
 
 MOVE_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
 LINE_KINDS = [
@@ -92,47 +100,66 @@ class XeroReconciliation(models.TransientModel):
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
                 "view_mode": "form", "target": "current"}
 
-    def _client(self):
-        self.connection_id._ensure_connected()
-        return self.connection_id._xero_client()
+    def _read_xero(self, operation, work):
+        """Call ``work(ctx)`` inside a reconciliation run of the connection.
+
+        Raises UserError when the connection is not connected, when another
+        report of it is reading Xero, or — once the run is recorded as
+        failed — with the reason the read failed (Xero's errors said for a
+        user, as :meth:`~..models.xero_connection.XeroConnection._xero_user_errors` words them)."""
+        conn = self.connection_id
+        conn._ensure_connected()
+        sync = SyncRun(conn, "reconciliation", "manual", operation=operation, one_off=True)
+        try:
+            with sync as ctx, conn._xero_user_errors():
+                work(ctx)
+        except UserError as exc:
+            # only entering raises here (the run records what its work raises): the lock is taken
+            raise UserError(self.env._("A reconciliation report of %(org)s is already reading Xero; try again "
+                                       "when it has finished.", org=conn.display_name)) from exc
+        if sync.state:
+            raise UserError(sync.message)
+        return sync
 
     def action_estimate(self):
         """Count what changed in Xero since the last report and say what the
         report will cost (see the module doc); uses one call per collection."""
         self.ensure_one()
-        client = self._client()
-        with self.connection_id._xero_user_errors():
-            counts = self.connection_id.sudo()._xero_recon_count(client)
-        self._store_estimate(counts, client)
+        check_user(self.env)
+        self._read_xero(self.env._("Reconciliation report: API use"),
+                        lambda ctx: self._store_estimate(documents.count_changes(ctx), ctx))
         return self._reopen()
 
-    def _store_estimate(self, counts, client):
+    def _store_estimate(self, counts, ctx):
         self.write({
             "state": "estimated",
             "count_invoices": counts.get("Invoices") or 0,
             "count_credit_notes": counts.get("CreditNotes") or 0,
-            "estimate_calls": self.env["xero.connection"]._xero_recon_pages(counts),
-            "probe_calls": client.calls,
-            "day_remaining": client.day_remaining or 0,
+            "estimate_calls": documents.call_estimate(counts),
+            "probe_calls": ctx.api.calls,
+            "day_remaining": ctx.client.day_remaining or 0,
             "api_calls": 0,
         })
 
     def action_run(self):
-        """Read the changed documents (exactly the pages estimated), compare, list."""
+        """Read the changed documents (exactly the pages estimated), compare,
+        list; email the result when addresses are given."""
         self.ensure_one()
-        client = self._client()
-        with self.connection_id._xero_user_errors():
-            if self.state != "estimated":
-                self._store_estimate(self.connection_id.sudo()._xero_recon_count(client), client)
-            counts = {"Invoices": self.count_invoices, "CreditNotes": self.count_credit_notes}
-            before = client.calls
-            self.connection_id.sudo()._xero_recon_refresh(client, counts)
-            self.api_calls = client.calls - before
-        self._compare()
-        self._log_run(client)
+        check_user(self.env)
+        self._read_xero(self.env._("Reconciliation report"), self._run_report)
         if self.email_to:
             self._send_email()
         return self._reopen()
+
+    def _run_report(self, ctx):
+        if self.state != "estimated":
+            self._store_estimate(documents.count_changes(ctx), ctx)
+        counts = {"Invoices": self.count_invoices, "CreditNotes": self.count_credit_notes}
+        before = ctx.api.calls
+        documents.refresh(ctx, counts)
+        self.api_calls = ctx.api.calls - before
+        self._compare()
+        self._log_run(ctx.run)
 
     # ------------------------------------------------------------ comparison
     def _xero_code(self, account, cache):
@@ -238,16 +265,12 @@ class XeroReconciliation(models.TransientModel):
         values["description"] = self.env["xero.reconciliation.line"]._describe(result)
         return values
 
-    def _log_run(self, client):
-        run = self.env["xero.sync.run"].sudo().create({
-            "connection_id": self.connection_id.id, "trigger": "manual",
-            "operation": self.env._("Reconciliation report"), "api_calls": client.calls})
+    def _log_run(self, run):
+        """The report's outcome, logged on its run (closed by the run itself)."""
         self.env["xero.sync.log"]._log(
             self.connection_id, "report", "import", "done", run=run,
             message=self.env._("%(from)s to %(to)s: %(summary)s", **{"from": self.date_start, "to": self.date_to,
                                                             "summary": self.summary}))
-        run._finish()
-        self.connection_id._xero_note_day_remaining(client)
 
     # ------------------------------------------------------------ export
     def _xlsx(self):
@@ -302,8 +325,9 @@ class XeroReconciliation(models.TransientModel):
         return f"xero-reconciliation-{self.date_start}-{self.date_to}.xlsx"
 
     def action_export_xlsx(self):
-        """Download the result as a spreadsheet."""
+        """Download the result as a spreadsheet (Xero users)."""
         self.ensure_one()
+        check_user(self.env)
         self._ensure_done()
         self.write({"export_file": base64.b64encode(self._xlsx()), "export_filename": self._filename()})
         return {
@@ -313,8 +337,9 @@ class XeroReconciliation(models.TransientModel):
         }
 
     def action_send_email(self):
-        """Email the spreadsheet and the summary to ``email_to`` (queued)."""
+        """Email the spreadsheet and the summary to ``email_to`` (queued; Xero users)."""
         self.ensure_one()
+        check_user(self.env)
         mail = self._send_email()
         return {
             "type": "ir.actions.client", "tag": "display_notification",

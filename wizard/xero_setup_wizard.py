@@ -10,6 +10,9 @@ from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..sync import scheduler
+from ..sync.actions import check_manager
+
 STEPS = [
     ("connect", "Connect"),
     ("import", "Import data"),
@@ -207,8 +210,9 @@ class XeroSetupWizard(models.TransientModel):
         }
 
     def action_connect(self):
-        """Step 1: go to Xero to authorise, and come back to this wizard."""
+        """Step 1: go to Xero to authorise, and come back to this wizard (administrators)."""
         self.ensure_one()
+        check_manager(self.env)
         conn = self.connection_id
         if self.env.user.has_group("base.group_system") and (self.app_client_id or self.app_client_secret):
             conn.sudo().write({key: value for key, value in (
@@ -250,8 +254,9 @@ class XeroSetupWizard(models.TransientModel):
     def action_finish(self):
         """Store the choices on the connection (each change tracked in its
         chatter), start the contact import when asked and available, and
-        open the Xero dashboard."""
+        open the Xero dashboard (administrators)."""
         self.ensure_one()
+        check_manager(self.env)
         for step in STEP_ORDER[:-1]:
             self._check_step(step)
         conn = self.connection_id
@@ -265,8 +270,8 @@ class XeroSetupWizard(models.TransientModel):
         conn.write(values)  # the sync engine reschedules the next automatic run from these
         conn.message_post(body=_("Xero setup completed by %s.", self.env.user.name) + self.summary,
                           message_type="notification", subtype_xmlid="mail.mt_note")
-        if self.import_choice == "yes" and hasattr(conn, "_xero_import_contacts_start"):
-            conn._xero_import_contacts_start()
+        if self.import_choice == "yes":
+            scheduler.start_contact_import(conn)
         action = conn.action_open_dashboard()
         action["target"] = "main"
         return action

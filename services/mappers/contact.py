@@ -39,7 +39,7 @@ from odoo import Command
 from odoo.tools import email_normalize, email_split
 
 from ..errors import XeroMappingError
-from . import master
+from ..util import payload_hash
 
 MAX_CONTACT_PERSONS = 5
 MAX_NAME = 255
@@ -103,8 +103,9 @@ def _people(partner):
 
 
 # ----------------------------------------------------------------- Odoo → Xero
-def contact_payload(partner, connection):
-    """The Xero Contact dict of ``partner`` (a commercial partner) for ``connection``.
+def contact_payload(partner, contact_id=None):
+    """The Xero Contact dict of ``partner`` (a commercial partner); ``contact_id``
+    is its ContactID when it is bound (the caller asks the binder).
 
     Raises :class:`XeroMappingError` for values Xero would refuse (a name
     that is empty or too long, an invalid e-mail address)."""
@@ -142,7 +143,6 @@ def contact_payload(partner, connection):
             "EmailAddress": first_email(person, label=f"{person.name} ({name})"),
             "IncludeInEmails": bool(person.xero_include_in_emails),
         } for person in persons[:MAX_CONTACT_PERSONS]]
-    contact_id = env["xero.binder"].to_xero(partner, connection.company_id)
     if contact_id:
         payload["ContactID"] = contact_id
     return payload
@@ -151,46 +151,10 @@ def contact_payload(partner, connection):
 def contact_hash(payload):
     """Version of what Xero sees of a contact (the ContactID left out, so
     binding a newly created contact does not count as a change)."""
-    return master.payload_hash({k: v for k, v in payload.items() if k != "ContactID"})
+    return payload_hash({k: v for k, v in payload.items() if k != "ContactID"})
 
 
 # ----------------------------------------------------------------- Xero → Odoo
-class AddressLookup:
-    """Countries and states by name or code, loaded once per import."""
-
-    def __init__(self, env):
-        self.env = env
-        self._countries = None
-        self._states = {}
-
-    def country(self, text):
-        if not text:
-            return False
-        if self._countries is None:
-            self._countries = {}
-            for country in self.env["res.country"].sudo().with_context(lang="en_US").search([]):
-                self._countries[country.name.lower()] = country.id
-                self._countries[country.code.lower()] = country.id
-            for alias, code in (("usa", "us"), ("united states of america", "us"), ("uk", "gb"),
-                                ("great britain", "gb"), ("england", "gb")):
-                if code in self._countries:
-                    self._countries.setdefault(alias, self._countries[code])
-        return self._countries.get(text.strip().lower(), False)
-
-    def state(self, country_id, text):
-        if not (country_id and text):
-            return False
-        if country_id not in self._states:
-            states = self.env["res.country.state"].sudo().with_context(lang="en_US").search(
-                [("country_id", "=", country_id)])
-            table = {}
-            for state in states:
-                table[state.name.lower()] = state.id
-                table[state.code.lower()] = state.id
-            self._states[country_id] = table
-        return self._states[country_id].get(text.strip().lower(), False)
-
-
 def _address_values(address, lookup):
     """res.partner address values of a Xero address ({} when it is empty)."""
     if not address:
@@ -229,13 +193,13 @@ def is_person(contact):
 def partner_values(contact, lookup=None, default_title_id=False):
     """res.partner values (create or write) of a Xero Contact dict.
 
-    ``lookup`` is an :class:`AddressLookup` (or an Odoo environment) used to
-    resolve countries and states; without it they are left out.
+    ``lookup`` resolves countries and states: an object with
+    ``country(text)`` → id and ``state(country_id, text)`` → id (the contact
+    import's ``AddressLookup``, which reads them once per import); without
+    it they are left out. This module never queries the database.
     ``child_ids`` holds ``Command.create`` of the contact persons (the
     primary person first) and of the postal address when it differs from
     the street address; callers updating a partner drop the ones it has."""
-    if lookup is not None and not isinstance(lookup, AddressLookup):
-        lookup = AddressLookup(lookup)
     person = is_person(contact)
     email = (contact.get("EmailAddress") or "").strip()
     values = {"name": (contact.get("Name") or "").strip(), "is_company": not person}

@@ -58,13 +58,9 @@ class DocKind:
     xero_object: str  # xero.sync.log object
     sales: bool
 
-    @property
-    def create_method(self):
-        return "create_invoices" if self.collection == "Invoices" else "create_credit_notes"
-
-    @property
-    def update_method(self):
-        return "update_or_create_invoices" if self.collection == "Invoices" else "update_or_create_credit_notes"
+    def operation(self, verb):
+        """The adapter's operation ``verb`` (create, update, status, attach) of this kind."""
+        return ("invoices." if self.collection == "Invoices" else "credit_notes.") + verb
 
     @property
     def unique_number(self):

@@ -5,19 +5,11 @@ values of the Odoo record mirroring it. :func:`changed_values` keeps only
 what differs from a record, so a second import writes nothing.
 """
 
-import hashlib
-import json
-
 from odoo.tools import float_compare
 
 ACCOUNT_STATUSES = ("ACTIVE", "ARCHIVED")
 TAX_STATUSES = ("ACTIVE", "DELETED", "ARCHIVED", "PENDING")
 TRACKING_STATUSES = ("ACTIVE", "ARCHIVED")
-
-
-def payload_hash(payload):
-    """Stable hash of a dict (sorted keys): the version of what is sent or mirrored."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _status(value, allowed, default="ACTIVE"):

@@ -1,0 +1,1 @@
+"""Exporters: one class per kind of write to Xero (see ``sync/exporter.py``)."""

@@ -1,0 +1,82 @@
+"""What a bookkeeper reads about a document sent to Xero: Xero's refusals
+said so they know what to do, and one chatter note per document and batch."""
+
+import re
+
+from markupsafe import Markup
+
+MAPPINGS_MENU = "Accounting ▸ Configuration ▸ Xero ▸ Mappings"
+
+
+def _known_refusals(env):
+    """``(regex, explain(move, match))`` for the refusals a bookkeeper can fix."""
+    menu = MAPPINGS_MENU
+    return [
+        (r"must be unique", lambda move, m: env._(
+            "Xero already has a document numbered %(number)s that was not sent from this one. Give one of "
+            "them another number (in Xero, or by resequencing in Odoo), then retry.", number=move.name)),
+        (r"account code '([^']*)' is not a valid code", lambda move, m: env._(
+            "Xero does not accept the account code %(code)s on this document (unknown, archived, bank or "
+            "system account in Xero): map the Odoo account to another Xero account in %(menu)s, then retry.",
+            code=m.group(1), menu=menu)),
+        (r"taxtype code '([^']*)'", lambda move, m: env._(
+            "Xero does not accept the tax rate %(type)s here (it does not exist, is deleted, or does not suit "
+            "the account): correct the tax mapping in %(menu)s, then retry.", type=m.group(1), menu=menu)),
+        (r"not subscribed to currency (\w+)", lambda move, m: env._(
+            "The currency %(currency)s is not enabled in your Xero organisation: add it in Xero "
+            "(Settings ▸ Currencies), then retry.", currency=m.group(1))),
+        (r"contact .* is archived|archived contact", lambda move, m: env._(
+            "The Xero contact of %(partner)s is archived: restore it in Xero (Contacts ▸ Archived), then "
+            "retry.", partner=move.commercial_partner_id.display_name)),
+        (r"payments allocated|payment or credit note allocated", lambda move, m: env._(
+            "%(doc)s has payments or credit notes allocated in Xero, so Xero refuses to change or void it: "
+            "remove them in Xero first, then retry.", doc=move.display_name)),
+        (r"not of valid status for modification", lambda move, m: env._(
+            "Xero no longer accepts changes to %(doc)s (status %(status)s there).",
+            doc=move.display_name, status=move.xero_remote_status or "?")),
+        (r"tracking", lambda move, m: env._(
+            "Xero refused the tracking of a line: %(error)s Check the tracking mappings in %(menu)s.",
+            error=m.string, menu=menu)),
+    ]
+
+
+def explain_refusals(move, messages):
+    """Xero's validation messages on ``move``, said for a bookkeeper (Xero's
+    own words when it is not a known case)."""
+    env = move.env
+    known = _known_refusals(env)
+    explained = []
+    for text in messages:
+        for pattern, explain in known:
+            match = re.search(pattern, text, re.IGNORECASE)
+            if match:
+                explained.append(explain(move, match))
+                break
+        else:
+            explained.append(env._("Xero refused it: %(error)s", error=text))
+    return " ".join(dict.fromkeys(explained))
+
+
+def log_outcomes(env, rows, notes, attachments=False):
+    """One chatter note per document whose row got an outcome in this batch
+    (``notes`` gives the text of the sent ones); rows still waiting or in
+    flight get none."""
+    bodies = {}
+    for row in rows.exists():
+        move = row.move_id
+        if not move:
+            continue
+        text = notes.get(move.id) or row.message or ""
+        if row.state == "sent" and attachments:
+            body = env._("Files sent to Xero: %(text)s", text=text)
+        elif row.state == "sent":
+            body = env._("Sent to Xero: %(text)s", text=text)
+        elif row.state == "failed" and attachments:
+            body = env._("Xero refused the files: %(text)s", text=text)
+        elif row.state in ("failed", "skipped"):
+            body = env._("Not sent to Xero: %(text)s", text=row.message or "")
+        else:
+            continue
+        bodies[move.id] = Markup("<p>%s</p>") % body
+    if bodies:
+        env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
