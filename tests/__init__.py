@@ -1,5 +1,6 @@
 from . import test_foundation
 from . import test_oauth
+from . import test_oauth_callback
 from . import test_webhooks
 from . import test_webhook_fuzz
 from . import test_webhook_app
