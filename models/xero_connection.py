@@ -127,7 +127,8 @@ class XeroConnection(models.Model):
     count_sent_today = fields.Integer(compute="_compute_counts")
     webhook_event_count = fields.Integer("Webhook events waiting", compute="_compute_webhook")
     webhook_url = fields.Char("Webhook URL", compute="_compute_webhook",
-                              help="The delivery URL to enter in Xero's developer portal.")
+                              help="The app's delivery URL, the same for every company connected through this "
+                              "Xero app: enter it once in Xero's developer portal.")
     xero_account_count = fields.Integer("Xero accounts", compute="_compute_imports")
     import_job_ids = fields.One2many("xero.import.job", "connection_id", "Contact imports")
     import_job_id = fields.Many2one("xero.import.job", "Last contact import", compute="_compute_imports")
@@ -174,7 +175,7 @@ class XeroConnection(models.Model):
             [("connection_id", "in", self.ids), ("state", "=", "pending")], ["connection_id"], ["__count"]))
         for conn in self:
             conn.webhook_event_count = counts.get(conn, 0)
-            conn.webhook_url = f"{conn.get_base_url()}/xero/webhook/{conn.id}" if conn.id else False
+            conn.webhook_url = f"{conn.get_base_url()}/xero/webhook"
 
     def _compute_imports(self):
         accounts = dict(self.env["xero.account"].sudo()._read_group(

@@ -15,8 +15,9 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..services.api import IdentityAdapter
 from ..services.client import StaticTokens, XeroClient, pkce_pair
-from ..services.errors import XeroAuthError, XeroError
+from ..services.errors import XeroError
 
 _logger = logging.getLogger(__name__)
 
@@ -26,16 +27,24 @@ KEEP_DAYS = 2
 
 
 class XeroOAuthRefused(Exception):
-    """The callback cannot be accepted; ``title``/``message`` are shown."""
+    """The callback cannot be accepted; ``title``/``message`` are shown with
+    the HTTP ``status`` (400, or 403 when the user may no longer connect)."""
 
-    def __init__(self, title, message):
+    def __init__(self, title, message, status=400):
         super().__init__(message)
         self.title = title
         self.message = message
+        self.status = status
 
 
 def _sha256(value):
     return hashlib.sha256((value or "").encode()).hexdigest()
+
+
+def _refusal(error):
+    """Whether a :class:`XeroError` is Xero saying no (a 4xx other than the
+    rate limit), rather than Xero out of reach or failing."""
+    return not error.retryable and 400 <= (error.status or 0) < 500
 
 
 def _jwt_claims(token):
@@ -110,7 +119,11 @@ class XeroOAuthState(models.Model):
         marked used; raises :class:`XeroOAuthRefused` otherwise.
 
         Refused: no or unknown state, a state already used (a replay), an
-        expired one, one started by another user or in another browser."""
+        expired one, one started by another user or in another browser
+        (those two leave the state untouched: whoever replays someone
+        else's state cannot burn it), and — 403 — when the user is no
+        longer a Xero administrator or no longer has the connection's
+        company (the state is burnt then)."""
         if not state:
             raise XeroOAuthRefused(_("No authorisation in progress"), _(
                 "This page was opened without the 'state' Xero sends back. Start again from "
@@ -136,27 +149,53 @@ class XeroOAuthState(models.Model):
             raise XeroOAuthRefused(_("Authorisation expired"), _(
                 "More than %(minutes)s minutes passed since you clicked Connect. "
                 "Start again with the Connect button.", minutes=int(STATE_TTL.total_seconds() // 60)))
+        self._xero_check_still_allowed(rec)
         rec.status = "refused"  # used from now on, whatever happens next
         return rec
+
+    @api.model
+    def _xero_check_still_allowed(self, rec):
+        """The user who started ``rec`` may still connect its company: a Xero
+        administrator of that company (rights change during the minutes
+        spent on Xero's page). Burns ``rec`` and raises otherwise."""
+        user = self.env.user
+        if not user.has_group("account_xero.group_xero_manager"):
+            rec.write({"status": "refused", "message": _("Not a Xero administrator any more")})
+            raise XeroOAuthRefused(_("Not allowed to connect Xero"), _(
+                "Only Xero administrators can connect a company to Xero, and you are not one any "
+                "more. Nothing was changed."), status=403)
+        if rec.company_id not in user.company_ids:
+            rec.write({"status": "refused", "message": _("Company no longer allowed")})
+            raise XeroOAuthRefused(_("Not allowed to connect this company"), _(
+                "You no longer have access to the company %(company)s. Nothing was changed.",
+                company=rec.company_id.name), status=403)
 
     def _xero_exchange(self, code):
         """Exchange the code (with the PKCE verifier) and list the granted
         organisations; returns the URL to send the browser to next.
 
         One organisation that needs no confirmation is connected at once;
-        otherwise the choice wizard is opened."""
+        otherwise the choice wizard is opened.
+
+        Xero refusing the code is a :class:`XeroOAuthRefused`; Xero out of
+        reach, failing (5xx) or answering something that is not a token is
+        a :class:`XeroError` (the callback's 502 page)."""
         self.ensure_one()
         conn = self.connection_id.sudo()
         client = XeroClient(conn._xero_config(), tokens=None)
         try:
             token = client.exchange_code(code, self.redirect_uri, self.code_verifier)
-        except XeroAuthError as exc:
-            error = (exc.body or {}).get("error") or exc.message
-            self.message = error
+        except XeroError as exc:
+            if not _refusal(exc):
+                raise
+            body = exc.body if isinstance(exc.body, dict) else {}
+            error = body.get("error") if isinstance(body.get("error"), str) else exc.message
             raise XeroOAuthRefused(_("Xero refused the authorisation"), _(
                 "Xero did not accept the authorisation code (%(error)s): the security check "
                 "(PKCE) failed, or the code expired or was already used. Nothing was changed. "
-                "Start again with the Connect button.", error=error)) from exc
+                "Start again with the Connect button.", error=error[:200])) from exc
+        if not isinstance(token, dict) or not isinstance(token.get("access_token"), str):
+            raise XeroError(_("Xero's token endpoint did not answer with a token."))
         if not token.get("refresh_token"):
             raise XeroOAuthRefused(_("Offline access missing"), _(
                 "Xero did not grant offline access, so the connection could not work unattended. "
@@ -181,17 +220,23 @@ class XeroOAuthState(models.Model):
         just ticked), organisations only (no practice tenants)."""
         claims = _jwt_claims(token["access_token"])
         event = claims.get("authentication_event_id")
-        client = XeroClient(conn._xero_config(), StaticTokens(token["access_token"]))
+        # the user waits on the callback: one retry, not the background's five
+        client = XeroClient(conn._xero_config(), StaticTokens(token["access_token"]), max_retries=1)
         kwargs = {"auth_event_id": event} if event else {}
         try:
-            data = client.identity("get_connections", **kwargs).data or []
+            data = IdentityAdapter(client).connections(**kwargs)
         except XeroError as exc:
+            if not _refusal(exc):
+                raise  # out of reach: the 502 page
             raise XeroOAuthRefused(_("Xero could not list the organisations"), _(
                 "Xero did not answer the list of authorised organisations: %(error)s. "
                 "Start again in a moment.", error=exc.message)) from exc
+        if not isinstance(data, list):
+            raise XeroError(_("Xero did not answer a list of organisations."))
         return [
-            {"id": c.get("id"), "tenantId": c.get("tenantId"), "tenantName": c.get("tenantName")}
-            for c in data if c.get("tenantId") and (c.get("tenantType") or "ORGANISATION") == "ORGANISATION"
+            {"id": c.get("id"), "tenantId": c["tenantId"], "tenantName": c.get("tenantName")}
+            for c in data if isinstance(c, dict) and isinstance(c.get("tenantId"), str) and c["tenantId"]
+            and (c.get("tenantType") or "ORGANISATION") == "ORGANISATION"
         ]
 
     def _xero_organisations(self):

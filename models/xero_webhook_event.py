@@ -1,7 +1,7 @@
 """Webhook events queued by the public controller, processed by the inbound run.
 
-The controller only inserts rows (one statement for the whole payload, one
-pending row per record: a flood of updates on one invoice is one fetch).
+The controller only inserts rows (one statement per connection of a payload,
+one pending row per record: a flood of updates on one invoice is one fetch).
 The inbound run then fetches the records by id, in groups, and closes the
 events (``sync/importers/webhook_events.py``): documents get Xero's status
 and amount due (and their payments, when the connection imports payments),
@@ -9,8 +9,13 @@ bound partners are refreshed (when it imports contacts). Events about
 records that are not linked to Odoo are closed without a call.
 """
 
+import logging
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 CATEGORIES = [("INVOICE", "Invoice"), ("CREDITNOTE", "Credit note"), ("CONTACT", "Contact")]
 
@@ -43,14 +48,21 @@ class XeroWebhookEvent(models.Model):
 
     @api.model
     def _xero_queue_events(self, connection, events):
-        """Insert the pending events of a webhook payload; return how many are new.
+        """Insert the pending events of a webhook payload for ``connection``;
+        return how many are new.
 
         ``events`` are already validated dicts (see the controller). Events
-        of another organisation or of an unknown category are dropped. One
-        INSERT for the whole payload; duplicates of a pending event are
-        skipped by the partial unique index."""
+        of another organisation or of a category the addon does not follow
+        are dropped (logged at info). One INSERT for the whole payload;
+        duplicates of a pending event are skipped by the partial unique
+        index."""
         wanted = dict(CATEGORIES)
-        rows = [e for e in events if e["eventCategory"] in wanted and e.get("tenantId") in (None, connection.tenant_id)]
+        rows = [e for e in events if e["eventCategory"] in wanted and e.get("tenantId") == connection.tenant_id]
+        if len(rows) < len(events):
+            other = [e for e in events if e.get("tenantId") != connection.tenant_id]
+            _logger.info("Xero webhook for connection %s: %s event(s) of another organisation and %s of a "
+                         "category not followed dropped", connection.id, len(other),
+                         len(events) - len(rows) - len(other))
         if not rows:
             return 0
         self.env.cr.execute(SQL(
@@ -66,6 +78,26 @@ class XeroWebhookEvent(models.Model):
             categories=[e["eventCategory"] for e in rows], types=[e.get("eventType") or "" for e in rows],
             ids=[e["resourceId"] for e in rows], dates=[e.get("eventDateUtc") or "" for e in rows]))
         return self.env.cr.rowcount
+
+    @api.model
+    def _xero_route_events(self, key, events):
+        """Queue the events of a delivery to the app's URL signed with the
+        webhook ``key``: each to the connections that hold that key and are
+        connected to its organisation (``tenantId``); return how many rows
+        are new. Events of an organisation no connection holds with that
+        key are dropped (logged at info)."""
+        by_tenant = defaultdict(list)
+        for event in events:
+            by_tenant[event["tenantId"]].append(event)
+        connections = self.env["xero.connection"].sudo().search(
+            [("webhook_key", "=", key), ("tenant_id", "in", list(by_tenant))], order="id")
+        new = sum(self._xero_queue_events(conn, by_tenant[conn.tenant_id]) for conn in connections)
+        unknown = sorted(set(by_tenant) - set(connections.mapped("tenant_id")))
+        if unknown:
+            _logger.info("Xero webhook (app): %s event(s) of %s organisation(s) not connected with this key "
+                         "dropped: %s", sum(len(by_tenant[t]) for t in unknown), len(unknown),
+                         ", ".join(unknown[:5]))
+        return new
 
     def _xero_close(self, state, message=None):
         self.write({"state": state, "message": message, "date_done": fields.Datetime.now()})

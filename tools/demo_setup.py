@@ -10,6 +10,7 @@ import json
 import os
 import urllib.request
 
+from odoo.addons.account_xero.services.api import IdentityAdapter
 from odoo.addons.account_xero.services.client import StaticTokens, XeroClient, XeroConfig
 
 URL = os.environ["XERO_EMULATOR_URL"].rstrip("/")
@@ -30,7 +31,7 @@ Conn = env["xero.connection"].sudo()
 conn = Conn.search([("company_id", "=", company.id)])
 if conn and conn.state == "connected":
     try:
-        conn._xero_client().identity("get_connections")
+        IdentityAdapter(conn._xero_client()).connections()
         if not env["xero.account"].search_count([("connection_id", "=", conn.id)]):
             conn.action_xero_import_master_data()
             env.cr.commit()
@@ -43,7 +44,7 @@ if conn and conn.state == "connected":
 
 token = admin("/_emulator/tokens", {"client_id": CLIENT_ID})
 config = XeroConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, api_url=URL, identity_url=URL, login_url=URL)
-connections = XeroClient(config, StaticTokens(token["access_token"])).identity("get_connections").data
+connections = IdentityAdapter(XeroClient(config, StaticTokens(token["access_token"]))).connections()
 org = connections[0]
 values = {
     "company_id": company.id, "api_url": URL, "identity_url": URL, "login_url": URL,
