@@ -15,13 +15,10 @@ the tokens, the webhook key and which organisation it is bound to
 through ``sudo()`` after their own checks.
 """
 
-from contextlib import contextmanager
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..services.client import REAL_API_URL, REAL_IDENTITY_URL, REAL_LOGIN_URL, XeroConfig
-from ..services.errors import XeroAuthError, XeroDayLimitError, XeroError, XeroNotFoundError
 from ..sync import oauth, scheduler, tokens
 from ..sync.actions import check_manager, check_user
 from ..sync.run import ConnectionLock
@@ -288,22 +285,6 @@ class XeroConnection(models.Model):
 
     def _xero_trigger_sync(self):
         scheduler.trigger_sync(self.env)
-
-    @contextmanager
-    def _xero_user_errors(self, not_found=None):
-        """Turn a Xero error during a user's own read (a wizard, a report)
-        into a message for that user; nothing is kept of the failed read.
-        ``not_found`` is the message for a 404 (default: Xero's own)."""
-        try:
-            yield
-        except XeroAuthError as exc:
-            raise UserError(_("Xero refused access: %(error)s", error=exc.message)) from exc
-        except XeroDayLimitError as exc:
-            raise UserError(_("Xero's daily API limit for this organisation is spent; try again tomorrow.")) from exc
-        except XeroNotFoundError as exc:
-            raise UserError(not_found or exc.message) from exc
-        except XeroError as exc:
-            raise UserError(_("Xero could not be read: %(error)s", error=exc.message)) from exc
 
     # ------------------------------------------------------------ user actions
     def _action(self, xmlid, domain, context=None):

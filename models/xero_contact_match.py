@@ -14,7 +14,7 @@ from odoo.exceptions import UserError
 
 from ..services.mappers import contact as mapper
 from ..services.mappers.master import changed_values
-from ..sync.importers.contacts import IMPORT_CONTEXT, AddressLookup, create_partners
+from ..sync.importers.contact_pages import IMPORT_CONTEXT, AddressLookup, create_partners
 
 MATCH_BY = [("vat", "Tax number"), ("email", "E-mail"), ("name", "Name")]
 

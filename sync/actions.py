@@ -7,9 +7,11 @@ the menus and buttons are no guard against RPC.
 """
 
 from collections import defaultdict
+from contextlib import contextmanager
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
+from ..services.errors import XeroAuthError, XeroDayLimitError, XeroError, XeroNotFoundError
 from ..services.mappers.invoice import kind_of
 from .export import ExportRun
 from .run import MANUAL_SLICE
@@ -26,6 +28,23 @@ def check_user(env, group=USER_GROUP):
 
 def check_manager(env):
     check_user(env, MANAGER_GROUP)
+
+
+@contextmanager
+def user_errors(env, not_found=None):
+    """Turn a Xero error during a user's own read (a wizard, a report) into a
+    message for that user; nothing is kept of the failed read. ``not_found``
+    is the message for a 404 (default: Xero's own)."""
+    try:
+        yield
+    except XeroAuthError as exc:
+        raise UserError(env._("Xero refused access: %(error)s", error=exc.message)) from exc
+    except XeroDayLimitError as exc:
+        raise UserError(env._("Xero's daily API limit for this organisation is spent; try again tomorrow.")) from exc
+    except XeroNotFoundError as exc:
+        raise UserError(not_found or exc.message) from exc
+    except XeroError as exc:
+        raise UserError(env._("Xero could not be read: %(error)s", error=exc.message)) from exc
 
 
 # ---------------------------------------------------------------- queueing

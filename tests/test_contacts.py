@@ -8,7 +8,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.addons.account_xero.services.errors import XeroMappingError
 from odoo.addons.account_xero.services.mappers.contact import contact_payload, partner_values
 from odoo.addons.account_xero.sync.importers import contacts as contact_import
-from odoo.addons.account_xero.sync.importers.contacts import AddressLookup
+from odoo.addons.account_xero.sync.importers.contact_pages import AddressLookup
 
 from .master_helpers import DEMO, XeroMasterCase, seed_contacts, xero_contacts
 

@@ -15,7 +15,7 @@ from odoo.exceptions import UserError
 
 from ..services.api import AccountingAdapter
 from ..services.util import is_uuid
-from ..sync.actions import check_user
+from ..sync.actions import check_user, user_errors
 
 PAGE_SIZE = 20
 
@@ -113,7 +113,7 @@ class XeroLinkContact(models.TransientModel):
         if not term:
             raise UserError(_("Type a name, an e-mail or an account number to search Xero."))
         xero = AccountingAdapter(self.connection_id.sudo()._xero_client())
-        with self.connection_id._xero_user_errors():
+        with user_errors(self.env):
             found = xero.contact_search(term, self.search_by, page, PAGE_SIZE)
         contacts = found.elements
         company = self.connection_id.company_id
@@ -199,7 +199,7 @@ class XeroLinkContact(models.TransientModel):
                               self.manual_contact_id or ""))
         xero = AccountingAdapter(self.connection_id.sudo()._xero_client())
         missing = _("Xero has no contact with the ContactID %s.", contact_id)
-        with self.connection_id._xero_user_errors(not_found=missing):
+        with user_errors(self.env, not_found=missing):
             contact = xero.contact(contact_id)
         if not contact:
             raise UserError(missing)

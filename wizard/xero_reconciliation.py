@@ -29,7 +29,7 @@ from odoo.tools import email_normalize, email_split
 
 from ..services import reconciliation as recon
 from ..services.errors import XeroMappingError
-from ..sync.actions import check_user
+from ..sync.actions import check_user, user_errors
 from ..sync.importers import documents
 from ..sync.run import SyncRun
 
@@ -106,12 +106,12 @@ class XeroReconciliation(models.TransientModel):
         Raises UserError when the connection is not connected, when another
         report of it is reading Xero, or — once the run is recorded as
         failed — with the reason the read failed (Xero's errors said for a
-        user, as :meth:`~..models.xero_connection.XeroConnection._xero_user_errors` words them)."""
+        user, as :func:`..sync.actions.user_errors` words them)."""
         conn = self.connection_id
         conn._ensure_connected()
         sync = SyncRun(conn, "reconciliation", "manual", operation=operation, one_off=True)
         try:
-            with sync as ctx, conn._xero_user_errors():
+            with sync as ctx, user_errors(self.env):
                 work(ctx)
         except UserError as exc:
             # only entering raises here (the run records what its work raises): the lock is taken

@@ -11,7 +11,7 @@ time) and fetches their records by id, per category, in chunks of
   payments are fetched and applied like polled ones (:mod:`.payments`);
 * contacts bound to Odoo partners (when the connection imports contacts):
   the partner is refreshed through the contact import's update
-  (:func:`.contacts.update_partner`).
+  (:func:`.contact_pages.update_partner`).
 
 Skipped without a call: events of records not linked to Odoo (closed as
 "not linked") and contact events of a connection that does not import
@@ -23,7 +23,7 @@ from odoo.tools import SQL
 
 from ...services.api.accounting import FETCH_CHUNK
 from ..run import commit
-from . import contacts as contact_import
+from . import contact_pages as contact_import
 from . import payments
 
 #: events claimed per loop of the inbound run
