@@ -1,7 +1,7 @@
 from contextlib import contextmanager
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..services.client import (
     REAL_API_URL,
@@ -12,6 +12,19 @@ from ..services.client import (
 from ..services.errors import XeroAuthError, XeroDayLimitError, XeroError, XeroNotFoundError
 
 SECRET_GROUPS = "base.group_system"
+#: Fields only a system administrator (``base.group_system``) may write: where
+#: Xero is (a changed identity URL receives the client secret and a live
+#: refresh token at the next refresh), the OAuth app and its tokens, and the
+#: organisation this company is bound to. The connect/disconnect flow and the
+#: token refresh write them through ``sudo()`` after their own checks; an
+#: accounting administrator still sees the connection and its state, and
+#: edits the setup choices (send mode, start date, alerts...).
+SYSTEM_FIELDS = frozenset({
+    "api_url", "identity_url", "login_url",
+    "client_id", "client_secret", "access_token", "refresh_token", "token_expires_at", "token_scope",
+    "webhook_key",
+    "tenant_id", "tenant_name", "xero_connection_id", "state", "state_message",
+})
 
 
 class XeroConnection(models.Model):
@@ -111,6 +124,42 @@ class XeroConnection(models.Model):
     _sql_constraints = [
         ("company_unique", "unique(company_id)", "A company can have only one Xero connection."),
     ]
+
+    # ------------------------------------------------------------ who may write what
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.is_system():
+            # with the defaults a context or a saved default would add: they count too
+            vals_list = [self._add_missing_default_values(vals) for vals in vals_list]
+            for vals in vals_list:
+                # a form sends the defaults it shows (state "Not connected"): those are no choice
+                self._xero_refuse_system_fields([
+                    name for name in SYSTEM_FIELDS & vals.keys()
+                    if (vals[name] or False) != (self._xero_code_default(name) or False)])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.is_system():
+            names = sorted(SYSTEM_FIELDS & vals.keys())
+            if "company_id" in vals and any(
+                    conn.tenant_id and conn.company_id.id != vals["company_id"] for conn in self.sudo()):
+                names.append("company_id")  # moving an organisation to another company
+            self._xero_refuse_system_fields(names)
+        return super().write(vals)
+
+    @api.model
+    def _xero_code_default(self, name):
+        field = self._fields[name]
+        return field.default(self) if field.default else False
+
+    @api.model
+    def _xero_refuse_system_fields(self, names):
+        if names:
+            labels = ", ".join(sorted(self._fields[name].string for name in names))
+            raise AccessError(_(
+                "Only a system administrator can change the Xero endpoints, credentials or the "
+                "organisation a company is connected to (%(fields)s). Connect and disconnect with the "
+                "buttons of the connection.", fields=labels))
 
     @api.depends("tenant_name", "company_id.name")
     def _compute_name(self):
