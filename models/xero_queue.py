@@ -65,6 +65,9 @@ class XeroQueue(models.Model):
         }
 
     def action_retry(self):
-        """Put failed or skipped rows back in the queue (a user's explicit retry)."""
-        self.filtered(lambda r: r.state in ("failed", "skipped")).write(
+        """Put failed or skipped rows back in the queue (a user's explicit retry).
+
+        Reading the rows needs the Xero user group (the queue's read access);
+        queue rows are read-only to users, so the write is the code's own."""
+        self.filtered(lambda r: r.state in ("failed", "skipped")).sudo().write(
             {"state": "waiting", "next_attempt": False, "message": False})
