@@ -20,3 +20,4 @@ from . import test_tour_link
 from . import test_bad_inputs_corpus
 from . import test_governor
 from . import test_authority
+from . import test_rpc_sweep
