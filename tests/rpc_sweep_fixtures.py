@@ -126,6 +126,7 @@ class SweepFixtures:
         case = self.case
         found = {
             "xero.connection": lambda: self.conn,
+            "account.account": lambda: case.company_data["default_account_revenue"],
             "account.move": lambda: case.invoice,
             "account.move.line": lambda: case.invoice.invoice_line_ids,
             "account.payment": lambda: case.payment,
@@ -161,6 +162,10 @@ class SweepFixtures:
             ("res.partner", "create"): ([{"name": "Sweep Ltd", "xero_contact_id": FORGED_ID}], {}),
             ("account.move", "write"): ([{"xero_id": FORGED_ID, "ref": "SWEEP"}], {}),
             ("account.move.line", "write"): ([{"name": "Sweep"}], {}),
+            # Xero ids written by hand (overrides that may come to guard them)
+            ("account.payment", "write"): ([{"xero_payment_id": FORGED_ID}], {}),
+            ("ir.attachment", "write"): ([{"xero_attachment_id": FORGED_ID}], {}),
+            ("account.account", "write"): ([{"xero_account_id": FORGED_ID, "xero_code": "999"}], {}),
             ("account.partial.reconcile", "create"): ([{
                 "debit_move_id": receivable.id, "credit_move_id": counterpart[:1].id, "amount": 1.0,
                 "debit_amount_currency": 1.0, "credit_amount_currency": 1.0}], {}),
