@@ -136,6 +136,19 @@ class TestAuthority(AuthorityMixin, XeroExportCase):
         self.row.invalidate_recordset()
         self.assertEqual(self.row.state, "waiting", "a Xero user retries a failed row")
 
+    def test_manager_resumes_and_cancels_a_contact_import(self):
+        """Import jobs are read-only to users: Resume and Cancel write them
+        themselves, for the Xero administrator only."""
+        Job = self.env["xero.import.job"].sudo()
+        run = self.env["xero.sync.run"].sudo().create({"connection_id": self.connection.id})
+        job = Job.create({"connection_id": self.connection.id, "state": "failed", "run_id": run.id})
+        self.assertRefused(lambda: self.rpc(self.bookkeeper, "xero.import.job", "action_resume", [job.id]),
+                           "invoicing user resumes a contact import")
+        self.rpc(self.manager, "xero.import.job", "action_resume", [job.id])
+        self.assertEqual(job.state, "running")
+        self.rpc(self.manager, "xero.import.job", "action_cancel", [job.id])
+        self.assertEqual((job.state, run.state), ("cancelled", "done"))
+
     # ------------------------------------------------------------ 3. imports
     def test_bookkeeper_cannot_start_the_contact_import(self):
         self.assertRefused(lambda: self.rpc(self.bookkeeper, "xero.connection", "action_xero_import_contacts",
