@@ -11,7 +11,7 @@ Access: Xero users read a connection and start sends; Xero administrators
 configure it, connect it and start imports; only system administrators
 (``base.group_system``) read or write where Xero is, the app's credentials,
 the tokens, the webhook key and which organisation it is bound to
-(:data:`PROTECTED_FIELDS`) — the connect and disconnect flows write those
+(:data:`SYSTEM_FIELDS`) — the connect and disconnect flows write those
 through ``sudo()`` after their own checks.
 """
 
@@ -24,11 +24,18 @@ from ..sync.actions import check_manager, check_user
 from ..sync.run import ConnectionLock
 
 SECRET_GROUPS = "base.group_system"
-#: written only by system administrators (or the flows that check their own rights, through sudo)
-PROTECTED_FIELDS = frozenset({
-    "api_url", "identity_url", "login_url", "client_id", "client_secret", "access_token", "refresh_token",
-    "token_expires_at", "token_scope", "webhook_key", "tenant_id", "tenant_name", "xero_connection_id", "state",
-    "state_message", "company_id",
+#: Fields only a system administrator (``base.group_system``) may write: where
+#: Xero is (a changed identity URL receives the client secret and a live
+#: refresh token at the next refresh), the OAuth app and its tokens, and the
+#: organisation this company is bound to. The connect/disconnect flow and the
+#: token refresh write them through ``sudo()`` after their own checks; an
+#: accounting administrator still sees the connection and its state, and
+#: edits the setup choices (send mode, start date, alerts...).
+SYSTEM_FIELDS = frozenset({
+    "api_url", "identity_url", "login_url",
+    "client_id", "client_secret", "access_token", "refresh_token", "token_expires_at", "token_scope",
+    "webhook_key",
+    "tenant_id", "tenant_name", "xero_connection_id", "state", "state_message",
 })
 
 
@@ -136,6 +143,45 @@ class XeroConnection(models.Model):
         ("company_unique", "unique(company_id)", "A company can have only one Xero connection."),
     ]
 
+    # ------------------------------------------------------------ who may write what
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.is_system():
+            # with the defaults a context or a saved default would add: they count too
+            vals_list = [self._add_missing_default_values(vals) for vals in vals_list]
+            for vals in vals_list:
+                # a form sends the defaults it shows (state "Not connected"): those are no choice
+                self._xero_refuse_system_fields([
+                    name for name in SYSTEM_FIELDS & vals.keys()
+                    if (vals[name] or False) != (self._xero_code_default(name) or False)])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.is_system():
+            names = sorted(SYSTEM_FIELDS & vals.keys())
+            if "company_id" in vals and any(
+                    conn.tenant_id and conn.company_id.id != vals["company_id"] for conn in self.sudo()):
+                names.append("company_id")  # moving an organisation to another company
+            self._xero_refuse_system_fields(names)
+        res = super().write(vals)
+        if {"send_mode", "state", "sync_interval", "sync_start"} & set(vals):
+            scheduler.reschedule(self)
+        return res
+
+    @api.model
+    def _xero_code_default(self, name):
+        field = self._fields[name]
+        return field.default(self) if field.default else False
+
+    @api.model
+    def _xero_refuse_system_fields(self, names):
+        if names:
+            labels = ", ".join(sorted(self._fields[name].string for name in names))
+            raise AccessError(_(
+                "Only a system administrator can change the Xero endpoints, credentials or the "
+                "organisation a company is connected to (%(fields)s). Connect and disconnect with the "
+                "buttons of the connection.", fields=labels))
+
     # ------------------------------------------------------------ computes
     @api.depends("tenant_name", "company_id.name")
     def _compute_name(self):
@@ -185,29 +231,6 @@ class XeroConnection(models.Model):
             conn.import_job_id = job
             conn.import_progress = job.progress
             conn.contact_match_count = matches.get(conn, 0)
-
-    # ------------------------------------------------------------ writes
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_protected(vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_protected(vals)
-        res = super().write(vals)
-        if {"send_mode", "state", "sync_interval", "sync_start"} & set(vals):
-            scheduler.reschedule(self)
-        return res
-
-    def _check_protected(self, vals):
-        """Refuse a write of :data:`PROTECTED_FIELDS` by anyone but a system
-        administrator (the connect and disconnect flows write them through
-        ``sudo()``)."""
-        touched = PROTECTED_FIELDS & set(vals)
-        if touched and not self.env.su and not self.env.user.has_group(SECRET_GROUPS):
-            raise AccessError(_("Only system administrators can change where Xero is, the app's credentials, "
-                                "the tokens or the organisation of a connection (%s).", ", ".join(sorted(touched))))
 
     # ------------------------------------------------------------ helpers
     @api.model

@@ -25,3 +25,5 @@ from . import test_governor
 from . import test_outbox
 from . import test_run_failures
 from . import test_cron_disconnection
+from . import test_authority
+from . import test_rpc_sweep

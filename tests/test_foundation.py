@@ -114,7 +114,7 @@ class TestFoundation(AccountTestInvoicingCommon):
         self.assertEqual(self.conn_a.count_waiting, 1)
         self.conn_a.sudo().write({})
         queue = self.env["xero.queue"].search([("connection_id", "=", self.conn_a.id)])
-        queue.write({"state": "failed"})
+        queue.sudo().write({"state": "failed"})  # queue rows are written by the code only
         self.conn_a.invalidate_recordset(["count_waiting", "count_failed"])
         self.assertEqual((self.conn_a.count_waiting, self.conn_a.count_failed), (0, 1))
         queue.action_retry()

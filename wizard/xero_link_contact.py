@@ -95,7 +95,7 @@ class XeroLinkContact(models.TransientModel):
     def action_search(self):
         self.ensure_one()
         check_user(self.env)
-        self.result_ids.unlink()
+        self.result_ids.sudo().unlink()  # result rows are read-only to users: the wizard's own
         self.write({"page": 0, "has_more": False, "selected_id": False})
         self._xero_fetch(1)
         return self._reopen()
@@ -118,7 +118,7 @@ class XeroLinkContact(models.TransientModel):
         contacts = found.elements
         company = self.connection_id.company_id
         linked = self.env["xero.binder"]._to_records("res.partner", [c.get("ContactID") for c in contacts], company)
-        self.env["xero.link.contact.result"].create([
+        self.env["xero.link.contact.result"].sudo().create([
             dict(self.env["xero.link.contact.result"]._values(contact), wizard_id=self.id, sequence=page * 1000 + i,
                  linked_partner_id=linked[contact["ContactID"]].id if contact.get("ContactID") in linked else False)
             for i, contact in enumerate(contacts)])
