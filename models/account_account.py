@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..sync.actions import guard_xero_fields
+
 
 class AccountAccount(models.Model):
     _inherit = "account.account"
@@ -14,3 +16,7 @@ class AccountAccount(models.Model):
         help="Code of the Xero account lines on this account are sent to "
         "(the 'nominal code'). Empty: the Odoo code is used when Xero has it.",
     )
+
+    def write(self, vals):
+        guard_xero_fields(self, vals, ("xero_account_id",))
+        return super().write(vals)

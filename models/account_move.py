@@ -26,6 +26,7 @@ from odoo.exceptions import UserError
 from ..services.mappers.invoice import kind_of, source_snapshot
 from ..services.util import payload_hash
 from ..sync import actions
+from ..sync.actions import guard_xero_fields
 
 XERO_STATES = [
     ("none", "Not for Xero"),
@@ -45,6 +46,9 @@ XERO_RELEVANT_FIELDS = frozenset({
 })
 #: Xero statuses of a document that is no longer live there
 GONE = ("VOIDED", "DELETED")
+#: what binds a document to Xero and what Xero said of it: written by the sync only
+XERO_OWN_FIELDS = ("xero_id", "xero_hash", "xero_sent_date", "xero_remote_status", "xero_remote_due",
+                   "xero_remote_checked")
 REMOTE_STATUSES = [("DRAFT", "Draft"), ("SUBMITTED", "Awaiting approval"), ("AUTHORISED", "Awaiting payment"),
                    ("PAID", "Paid"), ("VOIDED", "Voided"), ("DELETED", "Deleted")]
 
@@ -209,6 +213,7 @@ class AccountMove(models.Model):
         return posted
 
     def write(self, vals):
+        guard_xero_fields(self, vals, XERO_OWN_FIELDS)
         res = super().write(vals)
         if XERO_RELEVANT_FIELDS & vals.keys() and not self.env.context.get("xero_no_queue"):
             self.filtered(lambda m: m.state == "posted" and kind_of(m))._xero_queue_documents()

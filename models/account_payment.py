@@ -12,6 +12,7 @@ from collections import defaultdict
 from odoo import fields, models
 
 from ..services.util import payload_hash
+from ..sync.actions import guard_xero_fields
 
 #: context key set while Odoo registers a payment that came from Xero
 IMPORT_CONTEXT = "xero_payment_import"
@@ -33,6 +34,10 @@ class AccountPayment(models.Model):
         ("xero_payment_id_company_uniq", "unique(company_id, xero_payment_id)",
          "This Xero payment is already linked to another payment of the company."),
     ]
+
+    def write(self, vals):
+        guard_xero_fields(self, vals, ("xero_payment_id", "xero_origin"))
+        return super().write(vals)
 
     def _xero_settled_documents(self):
         """``{move: (amount in the move's currency, amount in company currency)}``

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..sync.actions import guard_xero_fields
+
 
 class IrAttachment(models.Model):
     """Files of invoices and bills, bound to the Xero attachment they became.
@@ -17,6 +19,8 @@ class IrAttachment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            guard_xero_fields(self, vals, ("xero_attachment_id",))
         attachments = super().create(vals_list)
         move_ids = {att.res_id for att in attachments
                     if att.res_model == "account.move" and att.res_id and not att.res_field and att.type == "binary"}
@@ -24,3 +28,7 @@ class IrAttachment(models.Model):
             moves = self.env["account.move"].sudo().browse(move_ids).exists()
             moves.filtered(lambda m: m.state == "posted" and m.xero_id)._xero_queue_attachments(only_when_enabled=True)
         return attachments
+
+    def write(self, vals):
+        guard_xero_fields(self, vals, ("xero_attachment_id",))
+        return super().write(vals)

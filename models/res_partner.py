@@ -9,7 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..sync import contacts
-from ..sync.actions import check_user
+from ..sync.actions import check_user, guard_xero_fields
 
 #: partner fields whose change is pushed to Xero (on the partner or a contact person)
 PUSH_FIELDS = frozenset({
@@ -60,6 +60,7 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        guard_xero_fields(self, vals, ("xero_contact_id", "xero_contact_status", "xero_contact_hash"))
         if self.env.context.get("xero_no_push") or not PUSH_FIELDS & vals.keys():
             return super().write(vals)
         connections = contacts.push_connections(self.env)

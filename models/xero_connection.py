@@ -367,9 +367,9 @@ class XeroConnection(models.Model):
                 "res_model": "xero.dry.run", "res_id": wizard.id, "view_mode": "form", "target": "new"}
 
     def action_import_from_xero(self):
-        """"Fetch from Xero now" (Xero users): webhook events and new payments."""
+        """"Fetch from Xero now" (administrators: an import): webhook events and new payments."""
         self.ensure_one()
-        check_user(self.env)
+        check_manager(self.env)
         return scheduler.fetch_now(self)
 
     def action_xero_reimport_payments(self):

@@ -5,6 +5,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
 from ..services.errors import XeroMappingError
+from ..sync.actions import check_manager
 
 TRACKING_MENU = "Accounting ▸ Configuration ▸ Xero ▸ Mappings ▸ Tracking"
 STATUSES = [("ACTIVE", "Active"), ("ARCHIVED", "Archived"), ("DELETED", "Deleted in Xero")]
@@ -54,7 +55,9 @@ class XeroTrackingCategory(models.Model):
 
     def action_xero_create_analytic(self):
         """Create the missing analytic plan and accounts (one per active
-        option) in Odoo and map them. Options already mapped are kept."""
+        option) in Odoo and map them (Xero administrators: a mapping). Options
+        already mapped are kept."""
+        check_manager(self.env)
         Plan = self.env["account.analytic.plan"]
         Account = self.env["account.analytic.account"]
         for cat in self:

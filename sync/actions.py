@@ -30,6 +30,17 @@ def check_manager(env):
     check_user(env, MANAGER_GROUP)
 
 
+def guard_xero_fields(records, vals, names):
+    """Refuse, unless the code itself writes them (``sudo()``), a write of
+    the fields that bind a record to Xero or record what Xero said of it:
+    whoever could write them could make the next sync update someone else's
+    document, or skip one."""
+    touched = sorted(set(names) & vals.keys())
+    if touched and not records.env.su:
+        raise AccessError(records.env._(
+            "These fields are written by the Xero sync only: %(fields)s.", fields=", ".join(touched)))
+
+
 @contextmanager
 def user_errors(env, not_found=None):
     """Turn a Xero error during a user's own read (a wizard, a report) into a

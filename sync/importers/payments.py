@@ -179,7 +179,7 @@ def register(ctx, move, xp, element):
             })
             payment = wizard._create_payments()
             env["xero.binder"]._bind(payment, xp.payment_id, company)
-            payment.xero_origin = "xero"
+            payment.sudo().xero_origin = "xero"
     except (UserError, ValidationError, XeroMappingError) as exc:
         reason = getattr(exc, "message", None) or str(exc.args[0] if exc.args else exc)
         return refuse(ctx, move, xp, element, env._(
