@@ -170,7 +170,7 @@ class TestExportMapper(XeroExportCase):
         move = self.xero_move("out_invoice")
         self.connection.invoice_status = "DRAFT"
         self.assertEqual(self.payload(move)["Status"], "DRAFT")
-        move.write({"xero_id": "00000000-0000-4000-8000-000000000001", "xero_remote_status": "AUTHORISED"})
+        move.sudo().write({"xero_id": "00000000-0000-4000-8000-000000000001", "xero_remote_status": "AUTHORISED"})
         outcome, _message, element = self.plan(move)
         self.assertEqual((outcome, element["Status"], element["InvoiceID"]),
                          ("update", "AUTHORISED", "00000000-0000-4000-8000-000000000001"))

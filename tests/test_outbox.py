@@ -26,7 +26,7 @@ class TestOutbox(FaultsMixin, XeroPaymentCase):
 
     def stale(self, rows):
         """The rows' request left 2 days ago, and Xero forgot its key."""
-        rows.write({"sending_since": fields.Datetime.now() - timedelta(days=2)})
+        rows.sudo().write({"sending_since": fields.Datetime.now() - timedelta(days=2)})
         rows.request_id.sudo().write({"sent_at": fields.Datetime.now() - timedelta(days=2)})
         self.a_day_later()
 
