@@ -16,8 +16,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..services.api import IdentityAdapter
-from ..services.client import StaticTokens, XeroClient, pkce_pair
+from ..services.client import pkce_pair
 from ..services.errors import XeroError
+from ..sync import tokens
 
 _logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class XeroOAuthState(models.Model):
             "expires_at": fields.Datetime.now() + STATE_TTL,
             "wizard_id": wizard_id or 0,
         })
-        client = XeroClient(conn._xero_config(), tokens=None)
+        client = tokens.client_of(conn, False)
         return client.authorization_url(redirect_uri, scopes, state, challenge)
 
     # --------------------------------------------------------------- callback
@@ -182,7 +183,7 @@ class XeroOAuthState(models.Model):
         a :class:`XeroError` (the callback's 502 page)."""
         self.ensure_one()
         conn = self.connection_id.sudo()
-        client = XeroClient(conn._xero_config(), tokens=None)
+        client = tokens.client_of(conn, False)
         try:
             token = client.exchange_code(code, self.redirect_uri, self.code_verifier)
         except XeroError as exc:
@@ -221,7 +222,7 @@ class XeroOAuthState(models.Model):
         claims = _jwt_claims(token["access_token"])
         event = claims.get("authentication_event_id")
         # the user waits on the callback: one retry, not the background's five
-        client = XeroClient(conn._xero_config(), StaticTokens(token["access_token"]), max_retries=1)
+        client = tokens.client_of(conn, token["access_token"], max_retries=1)
         kwargs = {"auth_event_id": event} if event else {}
         try:
             data = IdentityAdapter(client).connections(**kwargs)

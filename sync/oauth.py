@@ -12,9 +12,8 @@ from odoo.exceptions import UserError
 from odoo.http import request
 
 from ..services.api import IdentityAdapter
-from ..services.client import StaticTokens, XeroClient
 from ..services.errors import XeroAuthError, XeroError, XeroNotFoundError
-from .tokens import locked_tokens, store_token
+from .tokens import client_of, locked_tokens, store_token
 
 CALLBACK_PATH = "/xero/oauth/callback"
 #: asked always: refresh tokens, organisation settings (accounts, taxes,
@@ -190,7 +189,7 @@ def remote_disconnect(conn):
             raise UserError(env._("Xero could not be reached to disconnect: %s Try again.", exc.message)) from exc
     if not access:
         return notes
-    identity = IdentityAdapter(XeroClient(conn._xero_config(), StaticTokens(access)))
+    identity = IdentityAdapter(client_of(conn, access))
     try:
         removed = identity.disconnect_tenant(conn.tenant_id)
         notes.append(env._("The connection was removed in Xero.") if removed
@@ -209,7 +208,7 @@ def remote_disconnect(conn):
                            "disconnect it too.", ", ".join(siblings.company_id.mapped("name"))))
         return notes
     try:
-        XeroClient(conn._xero_config(), None).revoke(refresh)
+        client_of(conn, False).revoke(refresh)
         notes.append(env._("The authorisation was revoked."))
     except XeroAuthError:
         notes.append(env._("Xero had already withdrawn the authorisation."))

@@ -67,12 +67,22 @@ class ConnectionTokens:
         return access
 
 
-def client_of(connection, **kwargs):
-    """The :class:`XeroClient` of a connected connection: its tokens, and a
-    check of the organisation when Xero refuses a call."""
+def client_of(connection, access_token=None, **kwargs):
+    """The one place a :class:`XeroClient` is made for a connection.
+
+    Without ``access_token``: the client of the connected organisation, with
+    its tokens (refreshed under the row lock) and a check of the organisation
+    when Xero refuses a call. With a token string: a client using a token
+    already held (the OAuth callback, identity checks). With ``False``: a
+    client for the token endpoints only (code exchange, refresh, revocation)."""
     connection.ensure_one()
+    config = connection._xero_config()
+    if access_token is False:
+        return XeroClient(config, None, **kwargs)
+    if access_token:
+        return XeroClient(config, StaticTokens(access_token), **kwargs)
     connection._ensure_connected()
-    return XeroClient(connection._xero_config(), ConnectionTokens(connection),
+    return XeroClient(config, ConnectionTokens(connection),
                       on_refused=lambda token, error: still_connected(connection, token, error), **kwargs)
 
 
@@ -143,9 +153,8 @@ def _refresh_if_needed(connection, cr, row, failed_token, commit):
     access, expires, refresh = row
     if token_still_good(access, expires, failed_token):
         return access, expires, refresh  # still valid, or refreshed by another worker meanwhile
-    client = XeroClient(connection._xero_config(), tokens=None)
     try:
-        token = client.refresh_token(refresh)
+        token = client_of(connection, False).refresh_token(refresh)
     except XeroAuthError as exc:
         if commit:
             cr.rollback()  # releases the row lock before the news is written
@@ -193,7 +202,7 @@ def still_connected(connection, access_token, error):
     if conn.state != "connected" or not access_token:
         return False
     try:
-        tenants = IdentityAdapter(XeroClient(conn._xero_config(), StaticTokens(access_token))).tenant_ids()
+        tenants = IdentityAdapter(client_of(conn, access_token)).tenant_ids()
     except XeroAuthError:
         tenants = set()
     except XeroError as exc:
