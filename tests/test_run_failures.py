@@ -7,6 +7,7 @@ rest handed over, and deleting a document live in Xero removes it there."""
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
+from odoo.modules.neutralize import neutralize_database
 from odoo.tests import tagged
 
 from odoo.addons.account_xero.sync import export as export_module
@@ -144,3 +145,23 @@ class TestRunFailures(FaultsMixin, XeroPaymentCase):
         self.assertEqual(move.xero_state, "sent")
         move.button_draft()
         self.assertEqual(move.state, "draft")
+
+
+@tagged("post_install", "-at_install")
+class TestNeutralizedCopy(XeroPaymentCase):
+    """A copy of production restored as a staging database never sends to
+    production's organisation by surprise (Odoo's neutralization)."""
+
+    def test_neutralized_copy_is_disconnected_and_quiet(self):
+        self.connection.write({"send_mode": "auto"})
+        move = self.xero_move("out_invoice")
+        neutralize_database(self.env.cr)
+        self.env.invalidate_all()
+        conn = self.connection.sudo()
+        self.assertEqual(conn.state, "disconnected")
+        self.assertIn("Neutralized", conn.state_message)
+        self.assertFalse(conn.refresh_token or conn.access_token)
+        self.assertEqual(conn.send_mode, "manual")
+        with self.assertRaisesRegex(UserError, "not connected to Xero"):
+            conn.action_send_now()
+        self.assertEqual(move.xero_state, "waiting", "kept, for when it is reconnected to a test organisation")
