@@ -306,9 +306,6 @@ class XeroConnection(models.Model):
         """One bounded send of what is due; the closed ``xero.sync.run``."""
         return scheduler.send(self, trigger=trigger, client=client, slice=slice)
 
-    def _xero_trigger_sync(self):
-        scheduler.trigger_sync(self.env)
-
     # ------------------------------------------------------------ user actions
     def _action(self, xmlid, domain, context=None):
         self.ensure_one()

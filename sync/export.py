@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from odoo import fields
 
+from .cron import trigger_sync, update_cron
 from .outbox import batch_size
 from .registry import exporter_for, rank
 from .run import BACKGROUND_SLICE, SyncRun, commit, unit
@@ -119,9 +120,11 @@ class ExportRun(SyncRun):
             vals["next_sync"] = now + (RETRY_SOON if cut_short else timedelta(hours=max(1, conn.sync_interval or 2)))
         else:
             vals["next_sync"] = False
-        conn.with_context(xero_no_reschedule=True).write(vals)
+        conn.write(vals)
         if vals.get("next_sync") == now:
-            conn._xero_trigger_sync()
+            trigger_sync(conn.env)
+        else:
+            update_cron(conn.env)  # a day limit's resume time, or nothing left to hand over
         if run.count_failed or run.state == "failed":
             alert(conn, run)
 

@@ -18,6 +18,7 @@ import time
 from odoo import fields
 from odoo.exceptions import UserError
 
+from .cron import update_cron
 from .export import ExportRun
 from .importers import contacts as contact_import
 from .importers import inbound, master
@@ -25,7 +26,6 @@ from .run import BACKGROUND_SLICE, MANUAL_SLICE, commit, unit
 
 _logger = logging.getLogger(__name__)
 
-SYNC_CRON = "account_xero.ir_cron_xero_sync"
 #: seconds a scheduled action works before it hands over (it is called again at once)
 CRON_BUDGET = 240
 
@@ -72,26 +72,6 @@ def reschedule(connections):
         elif conn.next_sync:
             conn.write({"next_sync": False})
     update_cron(connections.env)
-
-
-def update_cron(env):
-    """The sync action is active while a connected connection is automatic
-    or has work handed over."""
-    cron = env.ref(SYNC_CRON, raise_if_not_found=False)
-    if not cron:
-        return None
-    wanted = bool(env["xero.connection"].sudo().search_count([
-        ("state", "=", "connected"), "|", ("send_mode", "=", "auto"), ("next_sync", "!=", False)]))
-    if cron.sudo().active != wanted:
-        cron.sudo().active = wanted
-    return cron.sudo()
-
-
-def trigger_sync(env):
-    """Run the sync action as soon as possible (work was handed over)."""
-    cron = update_cron(env)
-    if cron and cron.active:
-        cron._trigger()
 
 
 # ---------------------------------------------------------------- scheduled actions

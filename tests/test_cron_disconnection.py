@@ -11,7 +11,7 @@ from odoo.modules import module as odoo_module
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.account_xero.services.client import XeroClient, XeroConfig
-from odoo.addons.account_xero.sync import scheduler
+from odoo.addons.account_xero.sync.cron import update_cron
 
 from .common import DEMO, get_emulator
 
@@ -38,7 +38,7 @@ class TestCronDisconnection(TransactionCase):
         with production(self.registry) as env:
             for model, ids in reversed(list(self.created.items())):
                 env[model].browse(ids).exists().unlink()
-            scheduler.update_cron(env)  # as it was: no automatic connection left
+            update_cron(env)  # as it was: no automatic connection left
 
     def test_refused_refresh_token_in_the_cron_is_recorded_and_alerted(self):
         token = self.emulator.issue_token(client_id=DEMO.client_id, tenant_ids=[DEMO.tenant_id])

@@ -6,6 +6,7 @@ rest handed over, and deleting a document live in Xero removes it there."""
 
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.modules.neutralize import neutralize_database
 from odoo.tests import tagged
@@ -120,6 +121,18 @@ class TestRunFailures(FaultsMixin, XeroPaymentCase):
         self.assertEqual(set(moves.mapped("xero_state")), {"sent"})
         self.assertFalse(self.connection.next_sync, "nothing left: the manual connection is not due any more")
         self.assertFalse(cron.active)
+
+    def test_day_limit_on_a_manual_connection_resumes_by_itself(self):
+        """Xero's day is spent: the run stops with when it resumes, and the
+        scheduled action does resume it then, whatever the send mode."""
+        self.xero_move("out_invoice")
+        self.emulator.set_limits(day=0)
+        self.addCleanup(self.emulator.set_limits, day=5000)
+        run = self.xero_sync()
+        self.assertEqual(run.state, "stopped", run.message)
+        self.assertIn("resumes automatically", run.message)
+        self.assertGreater(self.connection.next_sync, fields.Datetime.now())
+        self.assertTrue(self.env.ref("account_xero.ir_cron_xero_sync").active)
 
     # ------------------------------------------------------------ deleting
     def test_deleting_a_draft_live_in_xero_voids_it_there(self):
