@@ -3,12 +3,12 @@
     "name": "Xero Accounting Integration",
     "summary": "Connect Odoo Accounting to Xero: master data, invoices, bills, "
     "credit notes, attachments, payments and reconciliation.",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/account-xero/account_xero",
     "author": "account_xero developers",
     "license": "LGPL-3",
-    "depends": ["account", "mail"],
+    "depends": ["account", "mail", "purchase"],
     "external_dependencies": {"python": ["xero_python"]},
     "data": [
         "security/xero_security.xml",
@@ -22,6 +22,7 @@
         "views/account_account_views.xml",
         "data/xero_server_actions.xml",
         "views/account_move_xero_views.xml",
+        "views/purchase_order_views.xml",
         "views/xero_dashboard_views.xml",
         "security/xero_inbound_security.xml",
         "views/xero_inbound_views.xml",
