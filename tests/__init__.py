@@ -28,3 +28,5 @@ from . import test_cron_disconnection
 from . import test_authority
 from . import test_rpc_sweep
 from . import test_po_export
+from . import test_po_faults
+from . import test_po_attachments
