@@ -30,3 +30,4 @@ from . import test_rpc_sweep
 from . import test_po_export
 from . import test_po_faults
 from . import test_po_attachments
+from . import test_po_mapper

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 
 import pytz
 
-from odoo.tools import html2plaintext
+from odoo.tools.mail import html_to_inner_content
 
 from ..errors import XeroMappingError
 from .invoice import (
@@ -113,7 +113,7 @@ def delivery_partner(order):
 def address_text(partner):
     """A partner's name and postal address, one line each."""
     lines = [partner.name or ""]
-    lines += [part.strip() for part in (partner._display_address(without_company=True) or "").splitlines()]
+    lines += [" ".join(part.split()) for part in (partner._display_address(without_company=True) or "").splitlines()]
     return "\n".join(line for line in lines if line)
 
 
@@ -130,7 +130,7 @@ def attention(order):
 
 def instructions(order):
     """``(text, cut)``: the terms as plain text within Xero's 500 characters."""
-    text = html2plaintext(order.notes or "").strip() if order.notes else ""
+    text = html_to_inner_content(order.notes) if order.notes else ""
     if len(text) <= MAX_INSTRUCTIONS:
         return text, False
     return text[:MAX_INSTRUCTIONS - 1].rstrip() + "…", True
