@@ -31,3 +31,4 @@ from . import test_po_export
 from . import test_po_faults
 from . import test_po_attachments
 from . import test_po_mapper
+from . import test_document_types
