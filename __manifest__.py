@@ -43,6 +43,7 @@
             "account_xero/static/src/js/tours/xero_setup_tour.js",
             "account_xero/static/src/js/tours/xero_send_tour.js",
             "account_xero/static/src/js/tours/xero_link_contact_tour.js",
+            "account_xero/static/src/js/tours/xero_po_send_tour.js",
         ],
     },
     "installable": True,

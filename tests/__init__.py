@@ -32,3 +32,4 @@ from . import test_po_faults
 from . import test_po_attachments
 from . import test_po_mapper
 from . import test_document_types
+from . import test_tour_po
