@@ -123,11 +123,7 @@ class AccountMove(models.Model):
         """``{company: connection}`` for the companies of these moves that have
         a connection with an organisation (connected now or not: rows queued
         while disconnected are sent after reconnecting)."""
-        if not self.company_id:
-            return {}
-        conns = self.env["xero.connection"].sudo().search(
-            [("company_id", "in", self.company_id.ids), ("tenant_id", "!=", False)])
-        return {conn.company_id: conn for conn in conns}
+        return actions.connections_of(self)
 
     def _xero_skip_reason(self, connection):
         """Why this document is not sent to Xero, or None when it is."""

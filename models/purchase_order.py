@@ -74,7 +74,7 @@ class PurchaseOrder(models.Model):
 
     # ------------------------------------------------------------ what Xero has
     def _xero_connections(self):
-        return queueing.connections_of(self)
+        return actions.connections_of(self)
 
     def _xero_skip_reason(self, connection):
         """Why this order is not sent to Xero, or None when it is."""
@@ -116,7 +116,7 @@ class PurchaseOrder(models.Model):
         return queueing.queue_upserts(self, force=force)
 
     def _xero_queue_attachments(self, only_when_enabled=True):
-        return queueing.queue_attachments(self, only_when_enabled=only_when_enabled)
+        return actions.queue_attachments(self, only_when_enabled=only_when_enabled)
 
     # ------------------------------------------------------------ hooks
     def write(self, vals):

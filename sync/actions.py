@@ -58,6 +58,17 @@ def user_errors(env, not_found=None):
         raise UserError(env._("Xero could not be read: %(error)s", error=exc.message)) from exc
 
 
+def connections_of(records):
+    """``{company: connection}`` of the companies of ``records`` (documents,
+    purchase orders) whose connection has an organisation (connected now or
+    not: rows queued while disconnected are sent after reconnecting)."""
+    if not records.company_id:
+        return {}
+    conns = records.env["xero.connection"].sudo().search(
+        [("company_id", "in", records.company_id.ids), ("tenant_id", "!=", False)])
+    return {conn.company_id: conn for conn in conns}
+
+
 # ---------------------------------------------------------------- documents to send
 #: the connection's "Documents to send" switch of each document type
 TYPE_SETTINGS = {"out_invoice": "send_invoices", "in_invoice": "send_bills", "out_refund": "send_credit_notes",
@@ -164,7 +175,7 @@ def queue_documents(moves, force=False):
 
 
 def queue_attachments(moves, only_when_enabled=True):
-    """Queue the export of the files of documents already in Xero.
+    """Queue the export of the files of documents (or purchase orders) already in Xero.
 
     Documents not in Xero yet are skipped: their files follow them when they
     are sent. With ``only_when_enabled`` (automatic export on a new file)

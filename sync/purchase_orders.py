@@ -8,18 +8,8 @@ orders is :func:`.actions.send_selection`, as for invoices.
 
 from odoo import fields
 
+from .actions import connections_of
 from .exporters.purchase_order import target_status
-
-
-def connections_of(orders):
-    """``{company: connection}`` of the companies of these orders whose
-    connection has an organisation (connected now or not: rows queued while
-    disconnected are sent after reconnecting)."""
-    if not orders.company_id:
-        return {}
-    conns = orders.env["xero.connection"].sudo().search(
-        [("company_id", "in", orders.company_id.ids), ("tenant_id", "!=", False)])
-    return {conn.company_id: conn for conn in conns}
 
 
 def stamp(env, what):
@@ -96,21 +86,3 @@ def keep_references(orders):
                                                    ("state", "in", ("waiting", "failed", "sending"))])
     for row in rows:
         row.xero_ref = {"xero_id": row.purchase_id.xero_id, "name": row.purchase_id.name}
-
-
-def queue_attachments(orders, only_when_enabled=True):
-    """Queue the files of orders already in Xero (the others' files follow
-    them when they are sent); with ``only_when_enabled`` connections that do
-    not export attachments are skipped. Returns the orders queued."""
-    Queue = orders.env["xero.queue"].sudo()
-    queued = orders.browse()
-    connections = connections_of(orders)
-    for company, group in orders.grouped("company_id").items():
-        connection = connections.get(company)
-        if not connection or (only_when_enabled and not connection.export_attachments):
-            continue
-        todo = group.filtered(lambda o, c=connection: o._xero_live_id() and not o._xero_skip_reason(c))
-        if todo:
-            Queue._xero_enqueue_batch(connection, todo, "attachments", force=True)
-            queued |= todo
-    return queued

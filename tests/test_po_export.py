@@ -77,6 +77,23 @@ class TestPurchaseOrderExport(XeroPurchaseCase):
         routes = self.emulator.counters()[self.connection.tenant_id]["calls_by_route"]
         self.assertEqual(routes.get("GET /PurchaseOrders/{PurchaseOrderID}"), 1, "its status was read first")
 
+    def test_many_revisions_read_the_statuses_in_one_list(self):
+        """More than a few orders to read: the orders changed in Xero since the
+        oldest was sent, in one listing, instead of one read each."""
+        self.connection.po_status = "SUBMITTED"
+        orders = [self.xero_po(lines=[{"price": 10.0 * (i + 1)}]) for i in range(7)]
+        self.xero_sync()
+        for order in orders[:2]:
+            self.xero_set_status(order, "AUTHORISED")
+        for order in orders:
+            order.partner_ref = f"REV-{order.id}"
+        before = dict(self.emulator.counters()[self.connection.tenant_id]["calls_by_route"])
+        run = self.xero_sync()
+        self.assertEqual(run.state, "done", run.message)
+        after = self.emulator.counters()[self.connection.tenant_id]["calls_by_route"]
+        self.assertEqual(after["GET /PurchaseOrders"] - before.get("GET /PurchaseOrders", 0), 1)
+        self.assertEqual([self.xero_order(o)["Status"] for o in orders], ["AUTHORISED"] * 2 + ["SUBMITTED"] * 5)
+
     def test_unchanged_or_irrelevant_change_sends_nothing(self):
         order = self.xero_po()
         self.xero_sync()
