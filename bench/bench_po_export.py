@@ -57,12 +57,15 @@ def export_phase(template, profile=False):
 def figures(run, orders):
     sent = run["outcome"]["states"].get("sent", 0) or 1
     calls = run["emulator"]["calls"]
-    sustained = run["rates"]["steady_per_min"] or run["rates"]["overall_per_min"]
+    # 5,000 orders take under two minutes: no whole minute after the first, so the
+    # sustained figure is the last whole minute (one rolling window of Xero's limit)
+    sustained = run["rates"]["steady_per_min"] or run["rates"].get("last_minute_per_min")
     return {
         "orders": orders, "vendors": run["vendors"], "sent": run["outcome"]["states"].get("sent", 0),
         "failed": run["outcome"]["states"].get("failed", 0), "failures": run["outcome"]["failures"],
         "wall_s": run["wall_s"], "per_min_overall": run["rates"]["overall_per_min"],
         "per_min_steady": run["rates"]["steady_per_min"], "sustained_per_min": sustained,
+        "last_minute_per_min": run["rates"].get("last_minute_per_min"),
         "ceiling_per_min": CEILING_PER_MIN,
         "ceiling_share": round(sustained / CEILING_PER_MIN, 3) if sustained else None,
         "calls": calls, "calls_per_order": round(calls / sent, 4), "calls_by_route": run["emulator"]["calls_by_route"],
@@ -79,6 +82,7 @@ def report(fig):
         ("wall time", f"{fig['wall_s']:.1f} s"),
         ("orders per minute (whole run)", f"{fig['per_min_overall']}"),
         ("orders per minute (whole minutes after the 1st)", f"{fig['per_min_steady']}  (ceiling {CEILING_PER_MIN})"),
+        ("orders in the last whole minute", f"{fig['last_minute_per_min']}"),
         ("API calls (incl. contacts)", f"{fig['calls']} = {fig['calls_per_order']} per order  {fig['calls_by_route']}"),
         ("429 received", fig["http_429"]),
         ("Odoo CPU per order", f"{fig['cpu_ms_per_order']} ms (governor slept {fig['governor_wait_s']} s)"),

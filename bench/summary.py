@@ -70,8 +70,8 @@ def export_rows(t, export):
 def po_export_rows(t, po):
     f = po["figures"]
     t.add(f"export {f['orders']} purchase orders ({f['vendors']} vendors): orders/min sustained",
-          ">= 2,700 (90 % of 3,000)", f"{f['sustained_per_min']} (whole run {f['per_min_overall']}; "
-          f"{f['wall_s']:.0f} s)", (f["sustained_per_min"] or 0) >= 2700)
+          ">= 2,700 (90 % of 3,000)", f"{f['sustained_per_min']} (last whole minute; whole run "
+          f"{f['per_min_overall']}; {f['wall_s']:.0f} s)", (f["sustained_per_min"] or 0) >= 2700)
     t.add("API calls per purchase order (incl. contacts)", "<= 0.025",
           f"{f['calls_per_order']} ({f['calls']} calls)", f["calls_per_order"] <= 0.025)
     t.add(f"lost / duplicated ({f['orders']} purchase orders)", "0 / 0", f"{f['lost']} / {f['duplicated']}",

@@ -119,6 +119,12 @@ class PurchaseOrder(models.Model):
         return actions.queue_attachments(self, only_when_enabled=only_when_enabled)
 
     # ------------------------------------------------------------ hooks
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            guard_xero_fields(self, vals, XERO_OWN_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
         """Queue what the change means in Xero (see the module doc)."""
         guard_xero_fields(self, vals, XERO_OWN_FIELDS)

@@ -169,6 +169,7 @@ class SweepFixtures:
             ("product.product", "write"): ([{"xero_item_id": FORGED_ID, "name": "Sweep product"}], {}),
             ("product.product", "create"): ([{"name": "Sweep product", "xero_item_id": FORGED_ID}], {}),
             ("purchase.order", "write"): ([{"xero_id": FORGED_ID, "partner_ref": "SWEEP"}], {}),
+            ("purchase.order", "create"): ([{"partner_id": case.partner_a.id, "xero_id": FORGED_ID}], {}),
             ("account.account", "write"): ([{"xero_account_id": FORGED_ID, "xero_code": "999"}], {}),
             ("account.partial.reconcile", "create"): ([{
                 "debit_move_id": receivable.id, "credit_move_id": counterpart[:1].id, "amount": 1.0,
