@@ -173,6 +173,17 @@ class AccountingAdapter:
             kwargs["date_to"] = str(date_to)
         return page_of(self.client.accounting("get_purchase_orders", **kwargs), "PurchaseOrders", number, size)
 
+    def purchase_orders_changed(self, since, date_from=None, date_to=None):
+        """Every purchase order changed since ``since`` (dated ``date_from`` to
+        ``date_to`` when given), all pages."""
+        found, number = [], 1
+        while True:
+            page = self.purchase_order_page(number, since=since, date_from=date_from, date_to=date_to)
+            found += page.elements
+            if page.last:
+                return found
+            number += 1
+
     def purchase_order_history(self, xero_id):
         """The history records of a purchase order."""
         return self.client.accounting("get_purchase_order_history", xero_id).data.get("HistoryRecords") or []

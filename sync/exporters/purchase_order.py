@@ -197,14 +197,8 @@ class PurchaseOrderExporter(Exporter):
                 except XeroNotFoundError:
                     continue  # gone from Xero: sent as it is, Xero says what it thinks of it
         else:
-            since = min(orders.mapped("xero_sent_date") or [fields.Datetime.now()]) - CLOCK_MARGIN
-            number = 1
-            while True:
-                page = self.api.purchase_order_page(number, since=since)
-                found += page.elements
-                if page.last:
-                    break
-                number += 1
+            oldest = min(filter(None, orders.mapped("xero_sent_date")), default=fields.Datetime.now())
+            found = self.api.purchase_orders_changed(oldest - CLOCK_MARGIN)
         for element in filter(None, found):
             order = by_id.get(element.get("PurchaseOrderID"))
             if order and element.get("Status"):
@@ -330,23 +324,8 @@ class PurchaseOrderExporter(Exporter):
             return found
         dates = sorted(sent["Date"] for _row, sent in created)
         since = (request.sent_at or fields.Datetime.now()) - CLOCK_MARGIN
-        candidates, number = [], 1
-        while True:
-            page = self.api.purchase_order_page(number, since=since, date_from=dates[0], date_to=dates[-1])
-            candidates += page.elements
-            if page.last:
-                break
-            number += 1
-        taken = set(self.binder._to_records("purchase.order", [c.get("PurchaseOrderID") for c in candidates],
-                                            self.company))
-        for row, sent in created:
-            for cand in candidates:
-                if cand.get("PurchaseOrderID") in taken or cand.get("Status") == "DELETED" or not _same(cand, sent):
-                    continue
-                found[row.id] = cand
-                taken.add(cand["PurchaseOrderID"])
-                break
-        return found
+        candidates = self.api.purchase_orders_changed(since, date_from=dates[0], date_to=dates[-1])
+        return {**found, **self.match(created, candidates, "PurchaseOrderID", _same)}
 
     def _by_id(self, xero_id):
         try:
