@@ -82,7 +82,10 @@ def rates(stamps, wall_s, res):
     mean of the whole 60-second windows after the first minute (whose empty
     rolling window lets 60 calls go at once). Whole windows only: a shorter
     tail could hold the end of one window and the start of the next and
-    show more than the limit allows."""
+    show more than the limit allows. Also the last whole minute (the
+    documents Xero created in the 60 seconds ending with the last one): one
+    rolling window of Xero's limit, which a run too short for a whole
+    window after the first minute still has."""
     sent = res["outcome"]["states"].get("sent", 0)
     out = {"overall_per_min": round(sent / wall_s * 60, 1) if wall_s else None, "steady_per_min": None}
     if len(stamps) > 1:
@@ -94,6 +97,8 @@ def rates(stamps, wall_s, res):
             out["steady_per_min"] = round(sum(counts) / windows, 1)
             out["steady_windows"] = counts
         out["first_to_last_s"] = round((stamps[-1] - stamps[0]) / 1000, 1)
+        if stamps[-1] - stamps[0] >= 60_000:
+            out["last_minute_per_min"] = sum(1 for t in stamps if t > stamps[-1] - 60_000)
     return out
 
 

@@ -40,10 +40,10 @@ WORDS = ("Consulting", "Licence", "Support", "Training", "Hosting", "Design", "A
 
 
 # ---------------------------------------------------------------- cache key
-def code_hash():
-    """Hash of what changes the bench database: the addon's code and this dataset."""
+def code_hash(extra=()):
+    """Hash of what changes the bench database: the addon's code, this dataset and ``extra`` files."""
     digest = hashlib.sha256()
-    files = [REPO / "__manifest__.py", REPO / "__init__.py", REPO / "bench" / "dataset.py"]
+    files = [REPO / "__manifest__.py", REPO / "__init__.py", REPO / "bench" / "dataset.py", *extra]
     for folder in CODE_DIRS:
         base = REPO / folder
         if base.is_dir():
@@ -61,7 +61,16 @@ def template_name(invoices, customers, seed):
 def ensure_template(invoices=10_000, customers=1_000, seed=7):
     """The name of a ready bench template (built now when missing) and its build report."""
     prefix = f"xero_bench_{invoices}_{customers}_{seed}_v{DATASET_VERSION}_"
-    name = template_name(invoices, customers, seed)
+    return ensure_built(prefix, template_name(invoices, customers, seed),
+                        ["build", "--invoices", invoices, "--customers", customers, "--seed", seed],
+                        f"{invoices} invoices, {customers} customers")
+
+
+def ensure_built(prefix, name, build_args, what):
+    """``(name, build report)`` of the bench template ``name`` (``prefix`` + the
+    code hash), built when missing: ``account_xero`` installed on a copy of the
+    account template, then the worker phase ``build_args`` (its name and
+    options, without ``--db``); stale templates of ``prefix`` are dropped."""
     if os.environ.get("XERO_BENCH_REUSE") == "1":
         ready = [db for db in common.list_dbs(prefix) if not db.endswith("_building")]
         if ready:
@@ -75,15 +84,14 @@ def ensure_template(invoices=10_000, customers=1_000, seed=7):
     for old in common.list_dbs(prefix):
         if old.endswith("_building"):
             common.drop_db(old)
-    log(f"building bench template {name} ({invoices} invoices, {customers} customers): a cold run")
+    log(f"building bench template {name} ({what}): a cold run")
     started = time.monotonic()
     common.copy_db(common.ACCOUNT_TEMPLATE, building)
     logfile = common.STATE_DIR / "bench-logs" / f"install-{building}.log"
     logfile.parent.mkdir(parents=True, exist_ok=True)
     common.install_addon(building, logfile)
     installed = time.monotonic() - started
-    report = common.run_worker(["build", "--db", building, "--invoices", invoices, "--customers", customers,
-                                "--seed", seed], timeout=4 * 3600)
+    report = common.run_worker([build_args[0], "--db", building, *build_args[1:]], timeout=4 * 3600)
     common.pg_admin("VACUUM ANALYZE", dbname=building)
     common.pg_admin(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
     report.update(install_s=round(installed, 1), total_s=round(time.monotonic() - started, 1), template=name)
@@ -110,43 +118,64 @@ def build(env, invoices, customers, seed, chunk=250):
     taxes = _taxes(env, company)
     accounts = _accounts(env, company)
     analytic = _analytic(env, company)
-    usa = env.ref("base.us")
-    partners = env["res.partner"].create([{
-        "name": f"Bench Customer {i:04d}", "is_company": True, "email": f"ap{i:04d}@customer{i:04d}.example",
-        "street": f"{i} Market Street", "city": "Springfield", "zip": f"{10000 + i}", "country_id": usa.id,
-        "phone": f"+1 555 {i:04d}",
-    } for i in range(customers)])
-    env["xero.connection"].create({
-        "company_id": company.id, "tenant_id": common.DEMO_TENANT_ID, "tenant_name": "Demo Company (Global)",
-        "client_id": common.DEMO_CLIENT_ID, "client_secret": common.DEMO_CLIENT_SECRET, "state": "connected",
-        "api_url": "http://127.0.0.1:9", "identity_url": "http://127.0.0.1:9", "login_url": "http://127.0.0.1:9",
-        "import_start_date": START_DATE, "send_mode": "manual", "alert_mode": "none",
-    })
-    env.cr.commit()
+    partners = bench_partners(env, customers, "Customer", "Market Street", 10000)
+    bench_connection(env, company)
     timings["setup_s"] = round(time.monotonic() - t0, 1)
     journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
-    create_s = post_s = 0.0
-    done = 0
-    while done < invoices:
-        size = min(chunk, invoices - done)
-        vals_list = [_invoice_vals(rnd, done + k, invoices, partners, journal, taxes, accounts, analytic)
-                     for k in range(size)]
-        t1 = time.monotonic()
-        moves = env["account.move"].create(vals_list)
-        t2 = time.monotonic()
-        moves.action_post()
-        env.cr.commit()
-        env.invalidate_all()
-        t3 = time.monotonic()
-        create_s += t2 - t1
-        post_s += t3 - t2
-        done += size
-        if done % 1000 == 0 or done == invoices:
-            log(f"  {done}/{invoices} invoices created and posted ({create_s + post_s:.0f} s)")
+    create_s, post_s = create_in_chunks(
+        env["account.move"], invoices,
+        lambda index: _invoice_vals(rnd, index, invoices, partners, journal, taxes, accounts, analytic),
+        lambda moves: moves.action_post(), "invoices created and posted", chunk)
     queued = env["xero.queue"].search_count([("action", "=", "upsert"), ("state", "=", "waiting")])
     return {"invoices": invoices, "customers": customers, "seed": seed, "lines_per_invoice": LINES_PER_INVOICE,
             "queued": queued, "create_s": round(create_s, 1), "post_s": round(post_s, 1),
             "ms_per_invoice": round((create_s + post_s) * 1000 / max(invoices, 1), 1), **timings}
+
+
+def bench_partners(env, count, kind, street, first_zip):
+    """``count`` companies named "Bench <kind> 0000"…, with an address."""
+    usa = env.ref("base.us")
+    return env["res.partner"].create([{
+        "name": f"Bench {kind} {i:04d}", "is_company": True, "email": f"ap{i:04d}@{kind.lower()}{i:04d}.example",
+        "street": f"{i} {street}", "city": "Springfield", "zip": f"{first_zip + i}", "country_id": usa.id,
+        "phone": f"+1 555 {i:04d}",
+    } for i in range(count)])
+
+
+def bench_connection(env, company, **values):
+    """The company's connection to the demo organisation, pointed nowhere yet
+    (each run points it at its emulator); committed."""
+    env["xero.connection"].create({
+        "company_id": company.id, "tenant_id": common.DEMO_TENANT_ID, "tenant_name": "Demo Company (Global)",
+        "client_id": common.DEMO_CLIENT_ID, "client_secret": common.DEMO_CLIENT_SECRET, "state": "connected",
+        "api_url": "http://127.0.0.1:9", "identity_url": "http://127.0.0.1:9", "login_url": "http://127.0.0.1:9",
+        "import_start_date": START_DATE, "send_mode": "manual", "alert_mode": "none", **values,
+    })
+    env.cr.commit()
+
+
+def create_in_chunks(model, count, vals_of, validate, label, chunk=250):
+    """Create ``count`` records of ``model`` (``vals_of(index)``) by chunks,
+    ``validate`` each chunk (post, confirm: the addon's own hook queues
+    them) and commit it; returns the seconds spent creating and validating."""
+    env = model.env
+    create_s = validate_s = 0.0
+    done = 0
+    while done < count:
+        size = min(chunk, count - done)
+        vals_list = [vals_of(done + k) for k in range(size)]
+        t1 = time.monotonic()
+        records = model.create(vals_list)
+        t2 = time.monotonic()
+        validate(records)
+        env.cr.commit()
+        env.invalidate_all()
+        create_s += t2 - t1
+        validate_s += time.monotonic() - t2
+        done += size
+        if done % 1000 == 0 or done == count:
+            log(f"  {done}/{count} {label} ({create_s + validate_s:.0f} s)")
+    return create_s, validate_s
 
 
 def _taxes(env, company):

@@ -116,18 +116,37 @@ def sync_until_done(env, conn, max_runs=50, stop_on_day_limit=True):
     return runs
 
 
-def outcome(env, conn, names):
-    """Where the documents of this run stand in Odoo."""
+#: per document model: its table and its column on the queue
+DOCUMENT_TABLES = {"account.move": ("account_move", "move_id"), "purchase.order": ("purchase_order", "purchase_id")}
+
+
+def outcome(env, conn, names, model="account.move"):
+    """Where the documents (or purchase orders) of this run stand in Odoo."""
+    from odoo.tools import SQL
+
+    table, column = (SQL.identifier(name) for name in DOCUMENT_TABLES[model])
     env.invalidate_all()
-    env.cr.execute("""
-        SELECT q.state, count(*) FROM xero_queue q JOIN account_move m ON m.id = q.move_id
-         WHERE q.connection_id = %s AND q.action = 'upsert' AND m.name = ANY(%s) GROUP BY 1""", (conn.id, names))
+    env.cr.execute(SQL("""
+        SELECT q.state, count(*) FROM xero_queue q JOIN %s d ON d.id = q.%s
+         WHERE q.connection_id = %s AND q.action = 'upsert' AND d.name = ANY(%s) GROUP BY 1""",
+                       table, column, conn.id, names))
     states = dict(env.cr.fetchall())
-    env.cr.execute("""
-        SELECT m.name, q.message FROM xero_queue q JOIN account_move m ON m.id = q.move_id
-         WHERE q.connection_id = %s AND q.action = 'upsert' AND q.state = 'failed' AND m.name = ANY(%s)
-         ORDER BY m.id LIMIT 10""", (conn.id, names))
+    env.cr.execute(SQL("""
+        SELECT d.name, q.message FROM xero_queue q JOIN %s d ON d.id = q.%s
+         WHERE q.connection_id = %s AND q.action = 'upsert' AND q.state = 'failed' AND d.name = ANY(%s)
+         ORDER BY d.id LIMIT 10""", table, column, conn.id, names))
     failures = [f"{name}: {message}" for name, message in env.cr.fetchall()]
-    env.cr.execute("SELECT count(*) FROM account_move WHERE name = ANY(%s) AND xero_id IS NOT NULL", (names,))
+    env.cr.execute(SQL("SELECT count(*) FROM %s WHERE name = ANY(%s) AND xero_id IS NOT NULL", table, names))
     bound = env.cr.fetchone()[0]
     return {"states": states, "bound": bound, "failures": failures}
+
+
+def queued_orders(env, conn):
+    """Numbers (and vendor count) of every purchase order with an upsert row not yet sent."""
+    env.cr.execute("""
+        SELECT o.name, p.commercial_partner_id FROM xero_queue q JOIN purchase_order o ON o.id = q.purchase_id
+          JOIN res_partner p ON p.id = o.partner_id
+         WHERE q.connection_id = %s AND q.action = 'upsert' AND q.state IN ('waiting', 'sending') ORDER BY o.id""",
+                   (conn.id,))
+    rows = env.cr.fetchall()
+    return [r[0] for r in rows], len({r[1] for r in rows})

@@ -7,6 +7,8 @@ remembered from another phase), its own peak RSS and its own CPU clock.
     python bench/worker.py export --db D --emulator URL --invoices N [--subset first|customers]
                                   [--batch-size 50] [--fault-schedule FILE] [--day-budget N] [--profile]
                                   (--invoices 0: every document still queued, no subset)
+    python bench/worker.py build_po --db D --invoices N --customers V --seed S   (N orders for V vendors)
+    python bench/worker.py export_po --db D --emulator URL
     python bench/worker.py import_contacts --db D --emulator URL
     python bench/worker.py reconcile --db D --emulator URL
 
@@ -59,8 +61,6 @@ def phase_build(args):
 
 
 def phase_export(args):
-    from odoo.addons.account_xero.services.governor import GOVERNOR
-
     emulator = common.EmulatorProcess.attach(args.emulator)
     with common.odoo_env(args.db) as env:
         conn = common.connect_to_emulator(env, emulator)
@@ -81,29 +81,59 @@ def phase_export(args):
             for rule in rules:
                 emulator.fault(**rule)
             log(f"  {len(rules)} fault rules loaded (seeded schedule)")
-        before = emulator.counters()
-        waited0 = GOVERNOR.waited
-        profiler = cProfile.Profile() if args.profile else None
-        if profiler:
-            profiler.enable()
-        runs, figures = measure(lambda: odoo_ops.sync_until_done(env, conn, max_runs=args.max_runs))
-        if profiler:
-            profiler.disable()
-        after = emulator.counters()
-        result = {
-            "phase": "export", "batch_size": args.batch_size, "invoices": len(names), "customers": customers,
-            "numbers": names, "runs": runs, "governor_wait_s": round(GOVERNOR.waited - waited0, 2),
-            "emulator": common.counters_delta(after, before), "outcome": odoo_ops.outcome(env, conn, names),
-            "queue": odoo_ops.queue_stats(env, conn), **figures,
-        }
+        result = {"phase": "export", "batch_size": args.batch_size, "invoices": len(names), "customers": customers,
+                  "numbers": names, **measured_sync(env, conn, emulator, args),
+                  "outcome": odoo_ops.outcome(env, conn, names), "queue": odoo_ops.queue_stats(env, conn)}
         if args.fault_schedule:
             result["faults_left"] = len(emulator.pending_faults())
             emulator.clear_faults()
-        if profiler:
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
-            result["profile"] = out.getvalue()[-12000:]
         return result
+
+
+def measured_sync(env, conn, emulator, args):
+    """The product's sync until nothing is due, measured: the runs, the
+    calls the emulator saw, the governor's waits, wall/CPU/memory, and the
+    profile with ``--profile``."""
+    from odoo.addons.account_xero.services.governor import GOVERNOR
+
+    before = emulator.counters()
+    waited0 = GOVERNOR.waited
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
+    runs, figures = measure(lambda: odoo_ops.sync_until_done(env, conn, max_runs=args.max_runs))
+    if profiler:
+        profiler.disable()
+    result = {"runs": runs, "governor_wait_s": round(GOVERNOR.waited - waited0, 2),
+              "emulator": common.counters_delta(emulator.counters(), before), **figures}
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+        result["profile"] = out.getvalue()[-12000:]
+    return result
+
+
+def phase_build_po(args):
+    import dataset_po
+
+    with common.odoo_env(args.db) as env:
+        return dataset_po.build(env, args.invoices, args.customers, args.seed)
+
+
+def phase_export_po(args):
+    """The purchase order export: every order queued, until nothing is due."""
+    import dataset_po
+
+    emulator = common.EmulatorProcess.attach(args.emulator)
+    with common.odoo_env(args.db) as env:
+        conn = common.connect_to_emulator(env, emulator)
+        dataset_po.map_master_data(env, conn)
+        env.cr.commit()
+        names, vendors = odoo_ops.queued_orders(env, conn)
+        return {"phase": "export_po", "orders": len(names), "vendors": vendors, "numbers": names,
+                **measured_sync(env, conn, emulator, args),
+                "outcome": odoo_ops.outcome(env, conn, names, "purchase.order"),
+                "queue": odoo_ops.queue_stats(env, conn)}
 
 
 def phase_import_contacts(args):
@@ -143,7 +173,7 @@ def phase_reconcile(args):
 
 
 PHASES = {"build": phase_build, "export": phase_export, "import_contacts": phase_import_contacts,
-          "reconcile": phase_reconcile}
+          "reconcile": phase_reconcile, "build_po": phase_build_po, "export_po": phase_export_po}
 
 
 def main(argv=None):

@@ -14,6 +14,9 @@ from . import account_move_line
 from . import account_payment
 from . import account_partial_reconcile
 from . import ir_attachment
+from . import xero_attachment_binding
+from . import purchase_order
+from . import product_product
 from . import xero_webhook_event
 from . import xero_remote_document
 from . import xero_account

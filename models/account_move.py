@@ -6,7 +6,12 @@ on a posted document (lines, amounts, dates, partner, reference, currency),
 which :func:`~..services.mappers.invoice.source_snapshot` hashes. Only
 customer invoices, vendor bills and both kinds of credit notes dated on or
 after the connection's import start date are queued, for a company whose
-connection has an organisation.
+connection has an organisation and sends that type of document ("Documents
+to send": a type turned off queues no new document of it, while those
+already in Xero keep getting their updates, voids, payments and files).
+A bill made from purchase orders carries their numbers to Xero, and the
+files of its orders; posting it queues its orders (a fully billed order is
+marked BILLED in Xero).
 
 Resetting a sent document to draft sends nothing: Xero cannot take an
 approved document back to draft, so the Xero copy stays as it is and is
@@ -118,17 +123,17 @@ class AccountMove(models.Model):
         """``{company: connection}`` for the companies of these moves that have
         a connection with an organisation (connected now or not: rows queued
         while disconnected are sent after reconnecting)."""
-        if not self.company_id:
-            return {}
-        conns = self.env["xero.connection"].sudo().search(
-            [("company_id", "in", self.company_id.ids), ("tenant_id", "!=", False)])
-        return {conn.company_id: conn for conn in conns}
+        return actions.connections_of(self)
 
     def _xero_skip_reason(self, connection):
         """Why this document is not sent to Xero, or None when it is."""
         self.ensure_one()
         if not kind_of(self):
             return self.env._("Only customer invoices, vendor bills and credit notes are sent to Xero.")
+        if not self._xero_live_id():
+            off = actions.type_off_reason(self, connection)
+            if off:
+                return off
         if self.state != "posted":
             return self.env._("%(doc)s is not posted: only posted documents are sent to Xero.", doc=self.display_name)
         start = connection.import_start_date
@@ -140,7 +145,27 @@ class AccountMove(models.Model):
 
     def _xero_source_hash(self):
         self.ensure_one()
-        return payload_hash(source_snapshot(self))
+        return payload_hash(source_snapshot(self, self._xero_orders()))
+
+    def _xero_orders(self):
+        """Numbers of the purchase orders a vendor bill or credit note was made from."""
+        self.ensure_one()
+        if kind_of(self) and not kind_of(self).sales:
+            return tuple(self.invoice_line_ids.purchase_line_id.order_id.sorted("id").mapped("name"))
+        return ()
+
+    def _xero_origins(self):
+        """The orders this document was made from, whose files go with it to
+        Xero: purchase orders of a bill, sale orders of an invoice (when the
+        ``sale`` module is installed; this addon does not depend on it)."""
+        self.ensure_one()
+        kind = kind_of(self)
+        if not kind:
+            return []
+        lines = self.invoice_line_ids
+        if not kind.sales:
+            return [lines.purchase_line_id.order_id]
+        return [lines.sale_line_ids.order_id] if "sale_line_ids" in lines._fields else []
 
     def _xero_live_id(self):
         """The Xero id to update, None when the document is not (any more) in Xero."""
@@ -160,19 +185,25 @@ class AccountMove(models.Model):
         return f"{self.get_base_url()}/odoo/account.move/{self.id}"
 
     def _xero_attachments(self):
-        """The files of this document (not binary fields such as the generated PDF)."""
+        """The files of this document and of the orders it was made from (not
+        binary fields such as the generated PDF), its own first."""
         self.ensure_one()
-        return self.env["ir.attachment"].sudo().search([
-            ("res_model", "=", "account.move"), ("res_id", "=", self.id), ("type", "=", "binary")])
+        own = self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", "account.move"), ("res_id", "=", self.id), ("type", "=", "binary"),
+            ("res_field", "=", False)])
+        return own | actions.files_of(self.env, self._xero_origins())
 
     def _xero_with_attachments(self):
-        """Those of these documents that have files (one query for all)."""
+        """Those of these documents that have files, their own or their orders'."""
         if not self:
             return self
         groups = self.env["ir.attachment"].sudo()._read_group([
             ("res_model", "=", "account.move"), ("res_id", "in", self.ids), ("type", "=", "binary")], ["res_id"])
         with_files = {res_id for (res_id,) in groups}
-        return self.filtered(lambda move: move.id in with_files)
+        origins = {move.id: move._xero_origins() for move in self if move.id not in with_files}
+        having = actions.records_with_files(self.env, [recs for found in origins.values() for recs in found])
+        return self.filtered(lambda move: move.id in with_files or any(
+            (rec._name, rec.id) in having for recs in origins.get(move.id, []) for rec in recs))
 
     def _xero_store_remote(self, element):
         """Store Xero's status and amount due of this document; tell the
@@ -210,6 +241,10 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         posted = super()._post(soft)
         posted.filtered(kind_of)._xero_queue_documents()
+        orders = posted.filtered(lambda m: m.move_type in ("in_invoice", "in_refund")).invoice_line_ids \
+            .purchase_line_id.order_id
+        if orders:
+            orders.sudo()._xero_queue_upsert()  # billed in full: BILLED in Xero
         return posted
 
     def write(self, vals):

@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 
-from ..sync.actions import check_manager, check_user
+from ..sync.actions import check_manager, check_user, waiting_of_types
+
+#: settings field → the connection's "Documents to send" field
+DOCUMENT_TYPES = {"xero_send_invoices": "send_invoices", "xero_send_bills": "send_bills",
+                  "xero_send_credit_notes": "send_credit_notes", "xero_send_purchase_orders": "send_purchase_orders"}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -18,6 +22,11 @@ class ResConfigSettings(models.TransientModel):
     xero_import_payments = fields.Boolean(related="xero_connection_id.import_payments", readonly=False)
     xero_send_payments = fields.Boolean(related="xero_connection_id.send_payments", readonly=False)
     xero_invoice_status = fields.Selection(related="xero_connection_id.invoice_status", readonly=False)
+    xero_send_invoices = fields.Boolean(related="xero_connection_id.send_invoices", readonly=False)
+    xero_send_bills = fields.Boolean(related="xero_connection_id.send_bills", readonly=False)
+    xero_send_credit_notes = fields.Boolean(related="xero_connection_id.send_credit_notes", readonly=False)
+    xero_send_purchase_orders = fields.Boolean(related="xero_connection_id.send_purchase_orders", readonly=False)
+    xero_po_status = fields.Selection(related="xero_connection_id.po_status", readonly=False)
     xero_alert_mode = fields.Selection(related="xero_connection_id.alert_mode", readonly=False)
     xero_alert_emails = fields.Char(related="xero_connection_id.alert_emails", readonly=False)
     xero_send_mode = fields.Selection(related="xero_connection_id.send_mode", readonly=False)
@@ -28,6 +37,16 @@ class ResConfigSettings(models.TransientModel):
     def _compute_xero_connection_id(self):
         for settings in self:
             settings.xero_connection_id = self.env["xero.connection"]._for_company(settings.company_id)
+
+    @api.onchange(*DOCUMENT_TYPES)
+    def _onchange_xero_documents(self):
+        """A document type turned off: say what of the types off already waits."""
+        conn = self.xero_connection_id
+        off = [field for name, field in DOCUMENT_TYPES.items() if conn and not self[name]]
+        message = off and waiting_of_types(conn, off)
+        if message:
+            return {"warning": {"title": self.env._("Documents to send"), "message": message}}
+        return None
 
     def action_xero_open_setup(self):
         check_manager(self.env)

@@ -100,6 +100,14 @@ class XeroConnection(models.Model):
     invoice_status = fields.Selection(
         [("DRAFT", "Draft"), ("SUBMITTED", "Awaiting approval"), ("AUTHORISED", "Awaiting payment")],
         "Status in Xero", default="AUTHORISED", required=True, tracking=True)
+    # -- documents to send: a type turned off queues no new document of it (those in Xero keep their updates)
+    send_invoices = fields.Boolean("Customer invoices", default=True, tracking=True)
+    send_bills = fields.Boolean("Vendor bills", default=True, tracking=True)
+    send_credit_notes = fields.Boolean("Credit notes", default=True, tracking=True)
+    send_purchase_orders = fields.Boolean("Purchase orders", tracking=True)
+    po_status = fields.Selection([("DRAFT", "Draft"), ("SUBMITTED", "Awaiting approval"), ("AUTHORISED", "Approved")],
+                                 "Status of purchase orders in Xero", default="AUTHORISED", required=True,
+                                 tracking=True, help="Never lower than what Xero has: an approval there is kept.")
     alert_mode = fields.Selection(
         [("none", "No alert"), ("email", "Email"), ("notify", "Internal notification"),
          ("both", "Email and notification")], default="notify", required=True, tracking=True)

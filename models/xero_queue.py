@@ -42,6 +42,7 @@ class XeroQueue(models.Model):
     res_id = fields.Many2oneReference("Record ID", model_field="res_model", required=True, index=True)
     move_id = fields.Many2one("account.move", "Document", ondelete="set null", index="btree_not_null")
     partner_id = fields.Many2one("res.partner", "Contact", ondelete="cascade", index="btree_not_null")
+    purchase_id = fields.Many2one("purchase.order", "Purchase order", ondelete="set null", index="btree_not_null")
     record_name = fields.Char("Record")
     action = fields.Selection(QUEUE_ACTIONS, required=True, default="upsert")
     state = fields.Selection(QUEUE_STATES, required=True, default="waiting", index=True)
@@ -123,6 +124,8 @@ class XeroQueue(models.Model):
             vals["move_id"] = record.id
         elif record._name == "res.partner":
             vals["partner_id"] = record.id
+        elif record._name == "purchase.order":
+            vals["purchase_id"] = record.id
         return vals
 
     @api.model

@@ -4,6 +4,7 @@ EXCERPT = 4000
 
 XERO_OBJECTS = [
     ("contact", "Contact"), ("invoice", "Invoice"), ("credit_note", "Credit note"),
+    ("purchase_order", "Purchase order"),
     ("payment", "Payment"), ("attachment", "Attachment"), ("account", "Account"),
     ("tax_rate", "Tax rate"), ("tracking", "Tracking category"), ("item", "Item"),
     ("organisation", "Organisation"), ("webhook", "Webhook"), ("report", "Reconciliation"),

@@ -58,6 +58,83 @@ def user_errors(env, not_found=None):
         raise UserError(env._("Xero could not be read: %(error)s", error=exc.message)) from exc
 
 
+def connections_of(records):
+    """``{company: connection}`` of the companies of ``records`` (documents,
+    purchase orders) whose connection has an organisation (connected now or
+    not: rows queued while disconnected are sent after reconnecting)."""
+    if not records.company_id:
+        return {}
+    conns = records.env["xero.connection"].sudo().search(
+        [("company_id", "in", records.company_id.ids), ("tenant_id", "!=", False)])
+    return {conn.company_id: conn for conn in conns}
+
+
+# ---------------------------------------------------------------- documents to send
+#: the connection's "Documents to send" switch of each document type
+TYPE_SETTINGS = {"out_invoice": "send_invoices", "in_invoice": "send_bills", "out_refund": "send_credit_notes",
+                 "in_refund": "send_credit_notes", "purchase.order": "send_purchase_orders"}
+
+
+def type_off_reason(record, connection):
+    """Why ``record`` (a document or purchase order) is not sent because its
+    type is turned off on ``connection``, or None. The caller asks only for
+    records not in Xero yet: those in Xero keep their updates."""
+    setting = TYPE_SETTINGS.get(record.move_type if record._name == "account.move" else record._name)
+    if not setting or connection[setting]:
+        return None
+    return record.env._(
+        "%(doc)s is not sent: %(type)s are turned off in the Xero settings (Documents to send).",
+        doc=record.display_name, type=connection._fields[setting].get_description(record.env)["string"].lower())
+
+
+def waiting_of_types(connection, settings):
+    """What already waits to be sent of the document types of ``settings``
+    (names of "Documents to send" fields): a sentence, or None."""
+    env = connection.env
+    Queue = env["xero.queue"].sudo()
+    open_rows = [("connection_id", "=", connection.id), ("action", "=", "upsert"),
+                 ("state", "in", ("waiting", "sending", "failed"))]
+    move_types = [key for key, setting in TYPE_SETTINGS.items() if setting in settings and key != "purchase.order"]
+    rows = Queue.browse()
+    if move_types:
+        rows |= Queue.search([*open_rows, ("res_model", "=", "account.move"), ("move_id.move_type", "in", move_types)])
+    if "send_purchase_orders" in settings:
+        rows |= Queue.search([*open_rows, ("res_model", "=", "purchase.order")])
+    if not rows:
+        return None
+    live = len(rows.filtered(lambda r: (r.move_id or r.purchase_id).xero_id))
+    return env._("%(count)s of these documents already wait to be sent: the %(new)s not in Xero yet will not be sent; "
+                 "the %(live)s already in Xero keep getting their updates, voids, payments and files.",
+                 count=len(rows), new=len(rows) - live, live=live)
+
+
+def files_of(env, records_list):
+    """The files (``ir.attachment``, by id) attached to the records of the
+    recordsets of ``records_list``, not binary fields."""
+    Attachment = env["ir.attachment"].sudo()
+    found = Attachment.browse()
+    for records in records_list:
+        if records:
+            found |= Attachment.search([("res_model", "=", records._name), ("res_id", "in", records.ids),
+                                        ("type", "=", "binary"), ("res_field", "=", False)])
+    return found.sorted("id")
+
+
+def records_with_files(env, records_list):
+    """``{(model, id)}`` of the records of ``records_list`` that have files."""
+    by_model = defaultdict(set)
+    for records in records_list:
+        if records:
+            by_model[records._name].update(records.ids)
+    found = set()
+    for model, ids in by_model.items():
+        groups = env["ir.attachment"].sudo()._read_group([
+            ("res_model", "=", model), ("res_id", "in", list(ids)), ("type", "=", "binary"),
+            ("res_field", "=", False)], ["res_id"])
+        found.update((model, res_id) for (res_id,) in groups)
+    return found
+
+
 # ---------------------------------------------------------------- queueing
 def queue_documents(moves, force=False):
     """Queue the posted, in-scope documents that differ from what Xero has.
@@ -98,7 +175,7 @@ def queue_documents(moves, force=False):
 
 
 def queue_attachments(moves, only_when_enabled=True):
-    """Queue the export of the files of documents already in Xero.
+    """Queue the export of the files of documents (or purchase orders) already in Xero.
 
     Documents not in Xero yet are skipped: their files follow them when they
     are sent. With ``only_when_enabled`` (automatic export on a new file)

@@ -103,6 +103,23 @@ class Exporter:
     def finish(self, rows):
         """After the batch (nothing by default)."""
 
+    def match(self, pairs, candidates, id_field, same):
+        """``{row id: candidate}`` for a stale request's ``pairs`` found among
+        ``candidates`` (Xero's elements): each row gets the first candidate
+        that ``same(candidate, sent)`` says is its own, skipping those Xero
+        shows DELETED and those already bound to an Odoo record; a candidate
+        is given to one row only."""
+        taken = set(self.binder._to_records(self.model, [c.get(id_field) for c in candidates], self.company))
+        found = {}
+        for row, sent in pairs:
+            for cand in candidates:
+                if cand.get(id_field) in taken or cand.get("Status") == "DELETED" or not same(cand, sent):
+                    continue
+                found[row.id] = cand
+                taken.add(cand[id_field])
+                break
+        return found
+
     # ------------------------------------------------------------ helpers
     def due_rows(self, action, limit):
         """Ids of the first ``limit`` rows of ``action`` due now (not in flight)."""

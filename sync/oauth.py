@@ -28,7 +28,7 @@ COVERED_BY = {
 }
 #: what connecting another organisation forgets, besides the binder's ids and the queue
 ORGANISATION_MODELS = ("xero.account", "xero.tax.rate", "xero.tracking.category", "xero.contact.match",
-                       "xero.import.job", "xero.request")
+                       "xero.import.job", "xero.request", "xero.attachment.binding")
 
 
 def scope_granted(scope, granted):

@@ -27,3 +27,9 @@ from . import test_run_failures
 from . import test_cron_disconnection
 from . import test_authority
 from . import test_rpc_sweep
+from . import test_po_export
+from . import test_po_faults
+from . import test_po_attachments
+from . import test_po_mapper
+from . import test_document_types
+from . import test_tour_po

@@ -132,6 +132,8 @@ class SweepFixtures:
             "account.payment": lambda: case.payment,
             "res.partner": lambda: case.contact_person,
             "ir.attachment": lambda: case.attachment,
+            "product.product": lambda: case.product_a,
+            "purchase.order": lambda: case.order,
             "xero.queue": lambda: case.row,
             "xero.sync.run": lambda: case.sync_run,
             "xero.sync.log": lambda: case.sync_log,
@@ -164,14 +166,17 @@ class SweepFixtures:
             ("account.move.line", "write"): ([{"name": "Sweep"}], {}),
             # Xero ids written by hand (overrides that may come to guard them)
             ("account.payment", "write"): ([{"xero_payment_id": FORGED_ID}], {}),
-            ("ir.attachment", "write"): ([{"xero_attachment_id": FORGED_ID}], {}),
+            ("product.product", "write"): ([{"xero_item_id": FORGED_ID, "name": "Sweep product"}], {}),
+            ("product.product", "create"): ([{"name": "Sweep product", "xero_item_id": FORGED_ID}], {}),
+            ("purchase.order", "write"): ([{"xero_id": FORGED_ID, "partner_ref": "SWEEP"}], {}),
+            ("purchase.order", "create"): ([{"partner_id": case.partner_a.id, "xero_id": FORGED_ID}], {}),
             ("account.account", "write"): ([{"xero_account_id": FORGED_ID, "xero_code": "999"}], {}),
             ("account.partial.reconcile", "create"): ([{
                 "debit_move_id": receivable.id, "credit_move_id": counterpart[:1].id, "amount": 1.0,
                 "debit_amount_currency": 1.0, "credit_amount_currency": 1.0}], {}),
             ("ir.attachment", "create"): ([{
                 "name": "sweep.txt", "datas": base64.b64encode(b"sweep").decode(), "res_model": "account.move",
-                "res_id": invoice.id, "xero_attachment_id": FORGED_ID}], {}),
+                "res_id": invoice.id}], {}),
             ("xero.connect.wizard", "create"): ([{"pending_id": self.wizard("xero.oauth.state").id}], {}),
             ("xero.setup.wizard", "create"): ([{"company_id": company.id}], {}),
             ("xero.setup.wizard", "default_get"): ([["connection_id", "send_mode", "import_choice"]], {}),

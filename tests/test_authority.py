@@ -224,9 +224,13 @@ class TestAuthority(AuthorityMixin, XeroExportCase):
         payment = self.env["account.payment"].sudo().create({
             "payment_type": "inbound", "partner_type": "customer", "partner_id": self.partner_a.id,
             "amount": 10.0, "journal_id": self.company_data["default_journal_bank"].id})
+        order = self.env["purchase.order"].sudo().create({"partner_id": self.partner_b.id, "order_line": [
+            Command.create({"product_id": self.product_a.id, "product_qty": 1, "price_unit": 10.0})]})
         for model, record, field in (("res.partner", self.partner_a, "xero_contact_id"),
                                      ("account.move", self.invoice, "xero_id"),
-                                     ("account.payment", payment, "xero_payment_id")):
+                                     ("account.payment", payment, "xero_payment_id"),
+                                     ("purchase.order", order, "xero_id"),
+                                     ("product.product", self.product_a, "xero_item_id")):
             with self.subTest(field=f"{model}.{field}"):
                 self.assertRefused(lambda m=model, r=record, f=field: self.rpc(
                     self.bookkeeper, m, "write", [r.id], {f: FORGED_ID}), f"invoicing user writes {model}.{field}")

@@ -216,7 +216,9 @@ class TestExportSend(XeroExportCase):
         run = self.xero_sync()
         files = self.xero_tenant()["Attachments"][move.xero_id]
         self.assertEqual(sorted(f["FileName"] for f in files), ["scan (2).pdf", "scan.pdf"])
-        self.assertTrue(pdf.xero_attachment_id)
+        binding = self.env["xero.attachment.binding"].search([("attachment_id", "=", pdf.id)])
+        self.assertEqual((binding.res_model, binding.res_id), ("account.move", move.id))
+        self.assertIn(binding.xero_attachment_id, [f["AttachmentID"] for f in files])
         skipped = run.log_ids.filtered(lambda log: log.xero_object == "attachment" and log.state == "skipped")
         self.assertEqual(len(skipped), 2)
         self.assertIn("does not accept .exe files", " ".join(skipped.mapped("message")))

@@ -50,6 +50,7 @@ READ_ONLY = {
     ("xero.connection", "action_xero_view_matches"): _OPENS_A_LIST,
     ("xero.connection", "action_open_dashboard"): _OPENS_A_LIST,
     ("account.move", "action_xero_open_queue"): _OPENS_A_LIST,
+    ("purchase.order", "action_xero_open_queue"): _OPENS_A_LIST,
     ("res.partner", "action_xero_link"): "returns the link wizard's action (it says whether the company is "
                                          "connected); the wizard itself needs Xero: User",
     ("xero.import.job", "action_view_matches"): _OPENS_A_LIST,
@@ -65,6 +66,8 @@ READ_ONLY = {
 XERO_USER_METHODS = {
     ("account.move", "action_xero_send"), ("account.move", "action_xero_export_attachments"),
     ("account.move", "action_xero_open_queue"),
+    ("purchase.order", "action_xero_send"), ("purchase.order", "action_xero_export_attachments"),
+    ("purchase.order", "action_xero_open_queue"),
     ("res.partner", "action_xero_export"), ("res.partner", "action_xero_link"),
     ("xero.connection", "action_send_now"), ("xero.connection", "action_xero_dry_run"),
     ("xero.dry.run", "action_send_now"), ("xero.queue", "action_retry"),
@@ -121,6 +124,12 @@ class TestRpcSweep(XeroExportMixin, XeroMixin, AccountTestInvoicingHttpCommon):
         cls.payment.action_post()
         cls.attachment = cls.env["ir.attachment"].sudo().create({
             "name": "invoice.txt", "raw": b"invoice", "res_model": "account.move", "res_id": cls.invoice.id})
+        # a confirmed purchase order the portal user (its vendor) reads, queued for Xero
+        cls.connection.send_purchase_orders = True
+        cls.order = cls.env["purchase.order"].sudo().create({"partner_id": portal_partner.id, "order_line": [
+            (0, 0, {"product_id": cls.product_a.id, "product_qty": 2, "price_unit": 30.0})]})
+        cls.order.button_confirm()
+        cls.order.message_subscribe(portal_partner.ids)
         cls.contact_person = cls.env["res.partner"].sudo().create({"name": "Sweep Person",
                                                                     "parent_id": cls.partner_a.id})
         cls.partner_a.sudo().with_company(company).xero_contact_id = fx.BOUND_ID

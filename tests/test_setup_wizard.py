@@ -53,6 +53,18 @@ class TestXeroSetupWizard(XeroTransactionCase):
             wizard.action_next()
         with Form(wizard) as form:
             form.import_confirmed = True
+        self.next(wizard, "documents")
+
+        with Form(wizard) as form:
+            self.assertEqual((form.send_invoices, form.send_bills, form.send_credit_notes, form.send_purchase_orders),
+                             (True, True, True, False), "what the addon always sent; purchase orders are asked")
+            form.send_invoices = form.send_bills = form.send_credit_notes = False
+        with self.assertRaisesRegex(UserError, "at least one type of document"):
+            wizard.action_next()
+        with Form(wizard) as form:
+            form.send_bills = True
+            form.send_purchase_orders = True
+            form.po_status = "SUBMITTED"
         self.next(wizard, "start_date")
 
         with Form(wizard) as form:
@@ -67,6 +79,7 @@ class TestXeroSetupWizard(XeroTransactionCase):
         self.assertIn("Yes, all customers and suppliers", wizard.summary)
         self.assertIn("2020-01-15", wizard.summary)
         self.assertIn("Manually", wizard.summary)
+        self.assertIn("Vendor bills, Purchase orders (Awaiting approval)", wizard.summary)
 
         action = wizard.action_finish()
         self.assertEqual((action["res_model"], action["res_id"], action["target"]),
@@ -78,6 +91,8 @@ class TestXeroSetupWizard(XeroTransactionCase):
         self.assertEqual(len(job), 1, "'Yes' starts the contact import (issue 5's job)")
         self.assertEqual(conn.import_start_date, date(2020, 1, 15))
         self.assertEqual(conn.send_mode, "manual")
+        self.assertEqual((conn.send_invoices, conn.send_bills, conn.send_credit_notes, conn.send_purchase_orders,
+                          conn.po_status), (False, True, False, True, "SUBMITTED"))
         # the system activity record: every change in the chatter, old -> new
         self.flush_tracking()
         tracked = self.env["mail.tracking.value"].search([
@@ -91,6 +106,7 @@ class TestXeroSetupWizard(XeroTransactionCase):
         self.next(wizard, "import")
         with Form(wizard) as form:
             form.import_choice = "no"
+        self.next(wizard, "documents")
         self.next(wizard, "start_date")
         with Form(wizard) as form:
             form.start_date_choice = "custom"
@@ -124,9 +140,9 @@ class TestXeroSetupWizard(XeroTransactionCase):
     def test_back_goes_to_the_previous_step(self):
         wizard = self.open_wizard()
         wizard.write({"import_choice": "no"})
-        for step in ("import", "start_date", "send_mode", "confirm"):
+        for step in ("import", "documents", "start_date", "send_mode", "confirm"):
             self.next(wizard, step)
-        for step in ("send_mode", "start_date", "import", "connect"):
+        for step in ("send_mode", "start_date", "documents", "import", "connect"):
             self.assertFalse(wizard.action_back())
             self.assertEqual(wizard.step, step)
         self.assertFalse(wizard.action_back())

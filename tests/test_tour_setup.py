@@ -35,4 +35,5 @@ class TestXeroSetupTour(XeroOAuthCase):
         self.assertEqual(conn.import_start_date,
                          quick_start_date(conn.company_id, "quarter", fields.Date.context_today(conn)))
         self.assertEqual((conn.send_mode, conn.sync_interval), ("auto", 4))
+        self.assertEqual((conn.send_purchase_orders, conn.po_status), (True, "SUBMITTED"))
         self.assertTrue(conn.sync_start)

@@ -1,9 +1,11 @@
 """Dry run: what the next "Send data now" would do, without calling Xero.
 
-Reads the rows due in the waiting queue and, for each document, runs the same
-decisions as the real send (scope, unchanged, mappings, totals, removal,
-attachment checks) but writes nothing and makes no call. Contacts not yet
-in Xero are listed as to be created.
+Reads the rows due in the waiting queue and, for each document and purchase
+order, runs the same decisions as the real send (scope, unchanged, mappings,
+totals, removal, attachment checks) but writes nothing and makes no call.
+Contacts not yet in Xero are listed as to be created. What only Xero can
+tell is not previewed: an order's status changed in Xero since it was
+sent, a currency not enabled there.
 """
 
 import json
@@ -17,6 +19,7 @@ from ..services.errors import XeroMappingError
 from ..services.mappers import attachment as attachment_mapper
 from ..services.mappers.invoice import kind_of
 from ..sync.actions import check_user
+from ..sync.exporters import purchase_order as po_exporter
 from ..sync.exporters.document import make_resolver, plan_document
 from ..sync.exporters.removal import plan_removal
 from ..sync.registry import rank
@@ -57,6 +60,7 @@ class XeroDryRun(models.TransientModel):
         Move = self.env["account.move"].sudo().with_company(connection.company_id)
         resolver = make_resolver(Move.env, connection)
         binder = self.env["xero.binder"]
+        po_resolver = po_exporter.make_purchase_resolver(Move.env, connection)
         lines, calls = [], Counter()
         new_contacts = {}
         for row in rows:
@@ -67,6 +71,11 @@ class XeroDryRun(models.TransientModel):
                     "Sent before without an answer: the very same request is sent again, which Xero answers "
                     "without creating anything twice."))
                 calls[("replay", row.idempotency_key)] = 1
+            elif row.res_model == "purchase.order" and row.purchase_id:
+                try:
+                    vals.update(self._xero_preview_order(connection, row, po_resolver, binder, new_contacts, calls))
+                except XeroMappingError as exc:
+                    vals.update(outcome="fail", message=exc.message)
             elif row.res_model != "account.move":
                 vals.update(outcome="other", message=dict(QUEUE_ACTIONS).get(row.action))
                 calls[(row.res_model, row.action)] += 1
@@ -137,13 +146,40 @@ class XeroDryRun(models.TransientModel):
         return {"outcome": "delete" if status == "DELETED" else "void", "message": False}
 
     @api.model
+    def _xero_preview_order(self, connection, row, resolver, binder, new_contacts, calls):
+        """The preview line values of one purchase order row."""
+        order = row.purchase_id.with_company(connection.company_id)
+        if row.action == "attachments":
+            return self._xero_preview_files(connection, order, resolver, binder, new_contacts, calls)
+        if row.action == "delete":
+            outcome, message = po_exporter.plan_removal(order)
+            calls[("PurchaseOrders", "removal")] += outcome == "send"
+            return {"outcome": "delete" if outcome == "send" else outcome, "message": message}
+        if row.action != "upsert":
+            calls[(row.res_model, row.action)] += 1
+            return {"outcome": "other", "message": dict(QUEUE_ACTIONS).get(row.action)}
+        partner = order.partner_id.commercial_partner_id
+        contact_id = binder._to_xero(partner, connection.company_id)
+        if not contact_id and not order._xero_skip_reason(connection):
+            new_contacts[partner.id] = partner
+            contact_id = "(new contact)"
+        outcome, message, element = po_exporter.plan_purchase_order(order, connection, resolver, contact_id)
+        if outcome == "skip":
+            return {"outcome": "skip", "message": message}
+        calls[("PurchaseOrders", outcome)] += 1
+        return {"outcome": outcome, "payload": json.dumps(element, indent=1), "message": self.env._(
+            "Purchase order %(number)s (%(status)s), total %(total)s %(currency)s", number=element[
+                "PurchaseOrderNumber"], status=element["Status"], total=element["Total"],
+            currency=element["CurrencyCode"])}
+
+    @api.model
     def _xero_preview_files(self, connection, move, resolver, binder, new_contacts, calls):
         if not move._xero_live_id():
             return {"outcome": "wait", "message": self.env._("Waits until the document itself is in Xero.")}
         files = move._xero_attachments()
-        sent = {att.id for att in files if binder._to_xero(att, connection.company_id)}
+        sent = self.env["xero.attachment.binding"]._xero_sent(connection, move, files)
         to_send, skipped = attachment_mapper.plan(files, sent, self.env)
-        calls[("file", move.id)] += len(to_send)
+        calls[("file", move._name, move.id)] += len(to_send)
         message = ", ".join(name for _att, name in to_send) or self.env._("No new file.")
         if skipped:
             message += " — " + self.env._("skipped: ") + " ".join(reason for _att, reason in skipped)

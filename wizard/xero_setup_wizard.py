@@ -1,6 +1,7 @@
-"""The Xero setup wizard: connect, import choice, start date, send mode,
-confirmation. Re-runnable: it opens with the connection's current choices
-and writes them back (tracked in the connection's chatter) on Finish."""
+"""The Xero setup wizard: connect, import choice, documents to send (and the
+status of purchase orders in Xero), start date, send mode, confirmation.
+Re-runnable: it opens with the connection's current choices and writes them
+back (tracked in the connection's chatter) on Finish."""
 
 from datetime import datetime, time, timedelta
 
@@ -11,11 +12,12 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..sync import scheduler
-from ..sync.actions import check_manager
+from ..sync.actions import check_manager, waiting_of_types
 
 STEPS = [
     ("connect", "Connect"),
     ("import", "Import data"),
+    ("documents", "Documents to send"),
     ("start_date", "Import start date"),
     ("send_mode", "Send mode"),
     ("confirm", "Confirmation"),
@@ -30,6 +32,9 @@ START_DATE_CHOICES = [
     ("custom", "Another date"),
 ]
 INVOICE_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
+#: the connection's "Documents to send" fields, also the wizard's
+DOCUMENT_FIELDS = ("send_invoices", "send_bills", "send_credit_notes", "send_purchase_orders")
+PO_STATUSES = [("DRAFT", "Draft"), ("SUBMITTED", "Awaiting approval"), ("AUTHORISED", "Approved")]
 
 
 def quick_start_date(company, choice, today):
@@ -78,6 +83,13 @@ class XeroSetupWizard(models.TransientModel):
     import_confirmed = fields.Boolean(
         "I understand that the import takes the contacts as Xero holds them and cannot be undone")
 
+    send_invoices = fields.Boolean("Customer invoices", default=True)
+    send_bills = fields.Boolean("Vendor bills", default=True)
+    send_credit_notes = fields.Boolean("Credit notes", default=True)
+    send_purchase_orders = fields.Boolean("Purchase orders")
+    po_status = fields.Selection(PO_STATUSES, "Status of purchase orders in Xero", default="AUTHORISED",
+                                 required=True)
+
     start_date_choice = fields.Selection(START_DATE_CHOICES, "Start", default="today", required=True)
     import_start_date = fields.Date(
         "Import start date", compute="_compute_import_start_date", store=True, readonly=False,
@@ -111,6 +123,8 @@ class XeroSetupWizard(models.TransientModel):
                 "send_mode": conn.send_mode,
                 "sync_interval": conn.sync_interval or 2,
                 "sync_start": conn.sync_start or values.get("sync_start"),
+                "po_status": conn.po_status,
+                **{name: conn[name] for name in DOCUMENT_FIELDS},
             })
             if conn.import_start_date:
                 values.update({"start_date_choice": "custom", "import_start_date": conn.import_start_date})
@@ -153,6 +167,16 @@ class XeroSetupWizard(models.TransientModel):
                 self.company_id or self.env.company, self.start_date_choice, fields.Date.context_today(self)):
             self.start_date_choice = "custom"
 
+    @api.onchange(*DOCUMENT_FIELDS)
+    def _onchange_documents(self):
+        """A document type turned off: say what of the types off already waits."""
+        conn = self.connection_id
+        off = [name for name in DOCUMENT_FIELDS if conn and not self[name]]
+        message = off and waiting_of_types(conn, off)
+        if message:
+            return {"warning": {"title": _("Documents to send"), "message": message}}
+        return None
+
     @api.depends("import_start_date", "company_id")
     def _compute_documents_count(self):
         Move = self.env["account.move"]
@@ -166,13 +190,19 @@ class XeroSetupWizard(models.TransientModel):
                 ("invoice_date", ">=", wizard.import_start_date)])
 
     @api.depends("tenant_name", "import_choice", "import_start_date", "send_mode", "sync_interval",
-                 "sync_start", "start_date_choice")
+                 "sync_start", "start_date_choice", "po_status", *DOCUMENT_FIELDS)
     def _compute_summary(self):
         for wizard in self:
+            types = [wizard._fields[name].get_description(self.env)["string"] for name in DOCUMENT_FIELDS
+                     if wizard[name]]
+            if wizard.send_purchase_orders:
+                status = dict(wizard._fields["po_status"]._description_selection(self.env))[wizard.po_status]
+                types[-1] += f" ({status})"
             rows = [
                 (_("Xero organisation"), wizard.tenant_name or _("not connected")),
                 (_("Import contacts from Xero"),
                  _("Yes, all customers and suppliers") if wizard.import_choice == "yes" else _("No")),
+                (_("Documents to send"), ", ".join(types) or _("none")),
                 (_("Import start date"), _(
                     "%(date)s: only documents dated on or after it are sent",
                     date=fields.Date.to_string(wizard.import_start_date) if wizard.import_start_date else "-")),
@@ -230,6 +260,8 @@ class XeroSetupWizard(models.TransientModel):
                 raise UserError(_("Choose whether to import your customers and suppliers from Xero."))
             if self.import_choice == "yes" and not self.import_confirmed:
                 raise UserError(_("Tick the box to confirm you understand the import cannot be undone."))
+        if step == "documents" and not any(self[name] for name in DOCUMENT_FIELDS):
+            raise UserError(_("Choose at least one type of document to send to Xero."))
         if step == "start_date" and not self.import_start_date:
             raise UserError(_("Choose the import start date."))
         if step == "send_mode" and self.send_mode == "auto":
@@ -264,6 +296,8 @@ class XeroSetupWizard(models.TransientModel):
             "import_contacts": self.import_choice == "yes",
             "import_start_date": self.import_start_date,
             "send_mode": self.send_mode,
+            "po_status": self.po_status,
+            **{name: self[name] for name in DOCUMENT_FIELDS},
         }
         if self.send_mode == "auto":
             values.update({"sync_interval": self.sync_interval, "sync_start": self.sync_start})

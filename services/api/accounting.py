@@ -9,7 +9,7 @@ or :class:`~.query.Page`.
 
 from dataclasses import dataclass, field
 
-from ..util import if_modified_since
+from ..util import if_modified_since, is_uuid
 from .query import MAX_PAGE, any_equal, any_guid, chunks, page_of
 
 #: numbers or ids per look-up request (they go in the query string)
@@ -47,7 +47,18 @@ OPERATIONS = {
     "contacts.update": Operation("update_or_create_contacts", "Contacts"),
     "contacts.history": Operation("create_contact_history", "HistoryRecords", batched=False, path=("xero_id",)),
     "payments.create": Operation("create_payments", "Payments"),
+    # purchase orders: no unitdp on this endpoint (unit prices go with 2 decimals)
+    "purchase_orders.create": Operation("create_purchase_orders", "PurchaseOrders"),
+    "purchase_orders.update": Operation("update_or_create_purchase_orders", "PurchaseOrders"),
+    "purchase_orders.status": Operation("update_or_create_purchase_orders", "PurchaseOrders"),
+    "purchase_orders.attach": Operation("create_purchase_order_attachment_by_file_name", "Attachments",
+                                        batched=False, path=("xero_id", "file_name")),
+    "purchase_orders.history": Operation("create_purchase_order_history", "HistoryRecords", batched=False,
+                                         path=("xero_id",)),
 }
+#: how the files of a document are listed, per collection
+ATTACHMENT_LISTS = {"Invoices": "get_invoice_attachments", "CreditNotes": "get_credit_note_attachments",
+                    "PurchaseOrders": "get_purchase_order_attachments"}
 
 
 @dataclass(frozen=True)
@@ -138,9 +149,48 @@ class AccountingAdapter:
         return page_of(self.client.accounting(coll.list_method, **kwargs), collection, number, size)
 
     def attachments_of(self, collection, xero_id):
-        """The files attached to a document in Xero."""
-        method = "get_invoice_attachments" if collection == "Invoices" else "get_credit_note_attachments"
-        return self.client.accounting(method, xero_id).data.get("Attachments") or []
+        """The files attached to a document (invoice, credit note, purchase order) in Xero."""
+        return self.client.accounting(ATTACHMENT_LISTS[collection], xero_id).data.get("Attachments") or []
+
+    # ------------------------------------------------------------ purchase orders
+    def purchase_order(self, key):
+        """One purchase order by PurchaseOrderID or PurchaseOrderNumber (DELETED
+        ones too), or None (a 404 is raised as XeroNotFoundError)."""
+        method = "get_purchase_order" if is_uuid(key) else "get_purchase_order_by_number"
+        orders = self.client.accounting(method, key).data.get("PurchaseOrders") or []
+        return orders[0] if orders else None
+
+    def purchase_order_page(self, number, since=None, date_from=None, date_to=None, size=MAX_PAGE):
+        """Page ``number`` of the purchase orders changed since ``since`` (dated
+        ``date_from`` to ``date_to`` when given), by id. The endpoint has no
+        ``where``: these are the filters the spec gives it."""
+        kwargs = {"page": number, "page_size": size, "order": "PurchaseOrderID ASC"}
+        if since:
+            kwargs["if_modified_since"] = if_modified_since(since)
+        if date_from:
+            kwargs["date_from"] = str(date_from)
+        if date_to:
+            kwargs["date_to"] = str(date_to)
+        return page_of(self.client.accounting("get_purchase_orders", **kwargs), "PurchaseOrders", number, size)
+
+    def purchase_orders_changed(self, since, date_from=None, date_to=None):
+        """Every purchase order changed since ``since`` (dated ``date_from`` to
+        ``date_to`` when given), all pages."""
+        found, number = [], 1
+        while True:
+            page = self.purchase_order_page(number, since=since, date_from=date_from, date_to=date_to)
+            found += page.elements
+            if page.last:
+                return found
+            number += 1
+
+    def purchase_order_history(self, xero_id):
+        """The history records of a purchase order."""
+        return self.client.accounting("get_purchase_order_history", xero_id).data.get("HistoryRecords") or []
+
+    def currencies(self):
+        """The currency codes enabled in the organisation."""
+        return [c.get("Code") for c in self.client.accounting("get_currencies").data.get("Currencies") or []]
 
     # ------------------------------------------------------------ payments
     def payment_page(self, number, since=None, size=MAX_PAGE):

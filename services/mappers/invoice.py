@@ -20,6 +20,11 @@ number of a bill is still reachable from Xero through ``Url`` (a link back to
 the Odoo document), which every document carries; ``Url`` also identifies a
 document unambiguously when a lost request has to be looked up in Xero.
 
+A bill made from purchase orders carries their numbers after the vendor's
+reference (``INV-778 / P00012``): Xero links a bill to no purchase order,
+and that number (shown as the bill's "Reference" in Xero) is where Xero's
+search and its users find the order's number to match the two.
+
 Amounts are computed the way Xero computes them (:func:`xero_totals`):
 ``LineAmount = round(Quantity * UnitAmount * (1 - DiscountRate/100), 2)`` with
 ``UnitAmount`` at 4 decimals (requests are sent with ``unitdp=4``), tax per
@@ -42,6 +47,8 @@ TWO = Decimal("0.01")
 FOUR = Decimal("0.0001")
 SIX = Decimal("0.000001")
 MAX_DESCRIPTION = 4000
+#: Xero's longest InvoiceNumber / CreditNoteNumber
+MAX_NUMBER = 255
 #: a rounding line may absorb at most this much per line sent (per-line tax rounding)
 ROUNDING_TOLERANCE_PER_LINE = Decimal("0.01")
 
@@ -104,6 +111,8 @@ class Options:
     url: str | None = None
     xero_id: str | None = None
     extra: dict = field(default_factory=dict)
+    #: numbers of the purchase orders a bill or vendor credit note was made from
+    orders: tuple = ()
 
 
 def dec(value):
@@ -125,11 +134,15 @@ def number(value):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def document_number(move, kind):
-    """The number Xero shows for the document (see the module doc)."""
+def document_number(move, kind, orders=()):
+    """The number Xero shows for the document (see the module doc): a
+    purchase document's ends with the numbers of its purchase orders that
+    its reference does not already hold."""
     if kind.sales:
         return move.name
-    return (move.ref or "").strip() or move.name
+    base = (move.ref or "").strip() or move.name
+    extra = [number for number in dict.fromkeys(orders) if number and number not in base]
+    return " / ".join([base, *extra])[:MAX_NUMBER]
 
 
 def line_amount_types(move):
@@ -138,7 +151,11 @@ def line_amount_types(move):
     Raises when a document mixes tax-included and tax-excluded prices: Xero
     has one setting per document and converting prices would change them."""
     lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
-    taxes = lines.tax_ids
+    return amount_types(move, lines.tax_ids)
+
+
+def amount_types(document, taxes):
+    """``LineAmountTypes`` of a document (invoice, bill, purchase order) whose lines carry ``taxes``."""
     if not taxes:
         return "NoTax"
     included = taxes.filtered("price_include")
@@ -146,10 +163,10 @@ def line_amount_types(move):
         return "Exclusive"
     if included == taxes:
         return "Inclusive"
-    raise XeroMappingError(move.env._(
+    raise XeroMappingError(document.env._(
         "%(doc)s mixes tax-included and tax-excluded prices (%(incl)s / %(excl)s). Xero needs one "
         "of the two for a whole document: use taxes of one kind on all its lines.",
-        doc=move.display_name, incl=", ".join(included.mapped("name")),
+        doc=document.display_name, incl=", ".join(included.mapped("name")),
         excl=", ".join((taxes - included).mapped("name"))))
 
 
@@ -310,7 +327,7 @@ def build_document(move, resolver, options):
     element = {
         "Type": kind.xero_type,
         "Contact": {"ContactID": options.contact_id},
-        kind.number_field: document_number(move, kind),
+        kind.number_field: document_number(move, kind, options.orders),
         "Date": str(move.invoice_date or move.date),
         "LineAmountTypes": lat,
         "CurrencyCode": move.currency_id.name,
@@ -340,11 +357,13 @@ def status_element(kind, xero_id, status):
     return {kind.id_field: xero_id, "Status": status}
 
 
-def source_snapshot(move):
+def source_snapshot(move, orders=()):
     """What of a document matters to Xero, from Odoo values only (no mapping).
 
     Its hash decides whether a posted document changed since it was sent:
-    lines, amounts, dates, partner, reference, currency and rate."""
+    lines, amounts, dates, partner, reference, currency and rate, and the
+    purchase orders it was made from (only when there are some, so that
+    other documents keep their hash)."""
     lines = []
     for line in move.line_ids.sorted(lambda ln: (ln.sequence, ln.id)):
         if line.display_type not in ("product", "rounding", "epd"):
@@ -354,10 +373,13 @@ def source_snapshot(move):
             line.discount, sorted(line.tax_ids.ids), line.analytic_distribution or {},
             line.price_subtotal, line.price_total, line.amount_currency,
         ])
-    return {
+    snapshot = {
         "type": move.move_type, "name": move.name, "ref": move.ref or "",
         "date": str(move.invoice_date or move.date), "due": str(move.invoice_date_due or ""),
         "partner": move.commercial_partner_id.id, "currency": move.currency_id.name,
         "rate": round(move.invoice_currency_rate or 1.0, 6), "total": move.amount_total,
         "tax": move.amount_tax, "lines": lines,
     }
+    if orders:
+        snapshot["orders"] = sorted(orders)
+    return snapshot

@@ -1,13 +1,18 @@
-"""Files of invoices, bills and credit notes → Xero (queue action ``attachments``).
+"""Files of invoices, bills, credit notes and purchase orders → Xero (queue
+action ``attachments``).
 
-Xero takes files one by one (``PUT …/Attachments/{FileName}``), at most 10
-per document, 10 MB each, of its own file types
-(:mod:`...services.mappers.attachment` decides). Each file is one request of
-the outbox (the file's bytes are its body, its key is its own), bound as
-soon as Xero took it: a run stopped half-way resumes with the next file,
-and the file in flight is sent again byte for byte under the same key. A
-request whose key Xero forgot is looked up among the document's files in
-Xero by name. Deleting a file in Odoo does not delete it in Xero.
+A document's files are its own and those of the orders it was made from (a
+bill carries its purchase orders' files; an invoice its sale orders', when
+``sale`` is installed). Xero takes files one by one (``PUT
+…/Attachments/{FileName}``), at most 10 per document, 10 MB each, of its own
+file types (:mod:`...services.mappers.attachment` decides). Each file is one
+request of the outbox (the file's bytes are its body, its key is its own),
+bound *per file and document* (``xero.attachment.binding``) as soon as Xero
+took it: the same file goes to several Xero documents, a run stopped
+half-way resumes with the next file, and the file in flight is sent again
+byte for byte under the same key. A request whose key Xero forgot is looked
+up among the document's files in Xero by name. Deleting a file in Odoo does
+not delete it in Xero.
 """
 
 from datetime import timedelta
@@ -36,15 +41,26 @@ class AttachmentExporter(Exporter):
         super().__init__(ctx)
         self.notes = {}
 
+    def target(self, row):
+        """The document whose files the row sends."""
+        return row.move_id
+
+    def collection(self, target):
+        return kind_of(target).collection
+
+    def operation(self, target):
+        return kind_of(target).operation("attach")
+
     def send(self, rows):
         for row in rows:
             self.send_files(row)
 
     def send_files(self, row):
         """Send the files of one document not yet in Xero (see the module doc)."""
-        env, run, company = self.env, self.run, self.company
+        env, run = self.env, self.run
         Log = env["xero.sync.log"]
-        move = row.move_id
+        Binding = env["xero.attachment.binding"]
+        move = self.target(row)
         xero_id = move._xero_live_id() if move else None
         if not xero_id:
             pending = move.xero_queue_ids.filtered(
@@ -56,11 +72,11 @@ class AttachmentExporter(Exporter):
                 row._xero_skip(run, "attachment", env._("The document is not in Xero: its files are not sent."))
             return
         files = move._xero_attachments()
-        sent_ids = {att.id for att in files if self.binder._to_xero(att, company)}
+        sent_ids = Binding._xero_sent(self.connection, move, files)
         to_send, skipped = attachment_mapper.plan(files, sent_ids, env)
         for _att, reason in skipped:
             Log._log(self.connection, "attachment", "export", "skipped", record=move, message=reason, run=run)
-        operation = kind_of(move).operation("attach")
+        operation = self.operation(move)
         failed = []
         for att, file_name in to_send:
             try:
@@ -77,7 +93,7 @@ class AttachmentExporter(Exporter):
                          run=run, response=exc.body)
                 continue
             element = (answer or [{}])[0]
-            self.binder._bind(att, element.get("AttachmentID") or file_name, company)
+            Binding._xero_bind(self.connection, move, att, element.get("AttachmentID") or file_name)
             Log._log(self.connection, "attachment", "export", "done", record=move, message=file_name, run=run,
                      xero_id=element.get("AttachmentID"))
             commit(env)
@@ -93,12 +109,27 @@ class AttachmentExporter(Exporter):
 
     def lookup_one(self, request, row):
         """A file whose key Xero forgot: found when the document has a file of that name."""
-        kind = kind_of(row.move_id)
         name = (request.params or {}).get("file_name")
-        for element in self.api.attachments_of(kind.collection, request.params["xero_id"]):
+        for element in self.api.attachments_of(self.collection(self.target(row)), request.params["xero_id"]):
             if element.get("FileName") == name:
                 return element
         return None
 
     def finish(self, rows):
         log_outcomes(self.env, rows, self.notes, attachments=True)
+
+
+class PurchaseOrderAttachmentExporter(AttachmentExporter):
+    """The files of purchase orders, to their Xero copy."""
+
+    name = "purchase_order_attachment"
+    model = "purchase.order"
+
+    def target(self, row):
+        return row.purchase_id
+
+    def collection(self, target):
+        return "PurchaseOrders"
+
+    def operation(self, target):
+        return "purchase_orders.attach"

@@ -153,34 +153,41 @@ class ContactExporter(Exporter):
 
 
 class HistoryExporter(Exporter):
-    """One history note per row on a Xero contact, after its update."""
+    """One history note per row on a Xero contact, after its update
+    (subclasses: the same on another Xero object)."""
 
     name = "contact_history"
     model = "res.partner"
     actions = ("history",)
     xero_object = "contact"
+    operation = "contacts.history"
+
+    def history(self, xero_id):
+        """The history records of the Xero object ``xero_id``."""
+        return self.api.contact_history(xero_id)
 
     def send(self, rows):
         for row in rows.filtered(lambda r: r.state in ("waiting", "sending")):
             details = (row.xero_history_note or "")[:MAX_NOTE]
             try:
-                self.outbox.call(self, row, "contacts.history", {"xero_id": row.xero_id},
+                self.outbox.call(self, row, self.operation, {"xero_id": row.xero_id},
                                  {"HistoryRecords": [{"Details": details}]}, tag="note")
             except XeroPermissionError as exc:
-                row._xero_fail(self.run, "contact", permission_message(self.env, exc))
+                row._xero_fail(self.run, self.xero_object, permission_message(self.env, exc))
                 continue
             except (XeroDayLimitError, XeroAuthError, XeroRetryableError):
                 raise  # the row stays in flight: the next run replays the very same note
             except XeroError as exc:
-                row._xero_fail(self.run, "contact", self.env._(
-                    "The contact was sent; its history note could not be written in Xero: %s", exc.message))
+                row._xero_fail(self.run, self.xero_object, self.env._(
+                    "%(record)s was sent; its history note could not be written in Xero: %(error)s",
+                    record=row.record_name, error=exc.message))
                 continue
-            row._xero_succeed(self.run, "contact", xero_id=row.xero_id,
+            row._xero_succeed(self.run, self.xero_object, xero_id=row.xero_id,
                               message=self.env._("History note written in Xero."))
 
     def lookup_one(self, request, row):
         details = (row.xero_history_note or "")[:MAX_NOTE]
-        for note in self.api.contact_history(row.xero_id):
+        for note in self.history(row.xero_id):
             if note.get("Details") == details:
                 return note
         return None

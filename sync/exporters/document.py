@@ -108,7 +108,7 @@ def plan_document(move, connection, resolver, contact_id, source_hash=None):
 
     element = build_document(move, resolver, Options(
         contact_id=contact_id, status=target_status(move, connection), rounding_code=rounding_code,
-        url=move._xero_url(), xero_id=live_id))
+        url=move._xero_url(), xero_id=live_id, orders=move._xero_orders()))
     return ("update" if live_id else "create"), None, element
 
 

@@ -27,7 +27,7 @@ def _known_refusals(env):
             "(Settings ▸ Currencies), then retry.", currency=m.group(1))),
         (r"contact .* is archived|archived contact", lambda move, m: env._(
             "The Xero contact of %(partner)s is archived: restore it in Xero (Contacts ▸ Archived), then "
-            "retry.", partner=move.commercial_partner_id.display_name)),
+            "retry.", partner=move.partner_id.commercial_partner_id.display_name)),
         (r"payments allocated|payment or credit note allocated", lambda move, m: env._(
             "%(doc)s has payments or credit notes allocated in Xero, so Xero refuses to change or void it: "
             "remove them in Xero first, then retry.", doc=move.display_name)),
@@ -58,12 +58,12 @@ def explain_refusals(move, messages):
 
 
 def log_outcomes(env, rows, notes, attachments=False):
-    """One chatter note per document whose row got an outcome in this batch
-    (``notes`` gives the text of the sent ones); rows still waiting or in
-    flight get none."""
+    """One chatter note per document (or purchase order) whose row got an
+    outcome in this batch (``notes`` gives the text of the sent ones, by
+    record id); rows still waiting or in flight get none."""
     bodies = {}
     for row in rows.exists():
-        move = row.move_id
+        move = row.move_id or row.purchase_id
         if not move:
             continue
         text = notes.get(move.id) or row.message or ""
@@ -77,6 +77,6 @@ def log_outcomes(env, rows, notes, attachments=False):
             body = env._("Not sent to Xero: %(text)s", text=row.message or "")
         else:
             continue
-        bodies[move.id] = Markup("<p>%s</p>") % body
-    if bodies:
-        env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
+        bodies.setdefault(move._name, {})[move.id] = Markup("<p>%s</p>") % body
+    for model, by_id in bodies.items():
+        env[model].browse(list(by_id))._message_log_batch(bodies=by_id)

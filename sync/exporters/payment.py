@@ -77,17 +77,7 @@ class PaymentExporter(Exporter):
         candidates = []
         for collection, ids in by_collection.items():
             candidates += self.api.payments_of_documents(collection, sorted(ids))
-        taken = set(self.binder._to_records("account.payment", [c.get("PaymentID") for c in candidates],
-                                            self.company))
-        found = {}
-        for row, sent in pairs:
-            for cand in candidates:
-                if cand.get("PaymentID") in taken or cand.get("Status") == "DELETED" or not _same(cand, sent):
-                    continue
-                found[row.id] = cand
-                taken.add(cand["PaymentID"])
-                break
-        return found
+        return self.match(pairs, candidates, "PaymentID", _same)
 
 
 def _same(candidate, sent):

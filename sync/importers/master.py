@@ -200,7 +200,8 @@ def link_tracking(ctx, categories, Option):
 
 # ------------------------------------------------------------ items
 def import_items(ctx):
-    """Items as products, matched on internal reference = Xero code.
+    """Items as products, matched on internal reference = Xero code, and
+    linked to their item (its ItemID through the binder).
 
     Items without a code are skipped; a product of another company is never
     touched; a product whose values equal Xero's is not written."""
@@ -214,6 +215,7 @@ def import_items(ctx):
         by_code.setdefault(product.default_code, product)
     counts = dict.fromkeys(COUNT_KEYS, 0)
     to_create = []
+    binder = ctx.env["xero.binder"]
     for item in elements:
         if not item.get("Code"):
             continue
@@ -222,6 +224,8 @@ def import_items(ctx):
         if not product:
             to_create.append(dict(values, company_id=company.id))
             continue
+        if item.get("ItemID") and binder._to_xero(product, company) != item["ItemID"]:
+            binder._bind(product, item["ItemID"], company)  # its purchase order lines carry the item's code
         changes = master.changed_values(product, values)
         if changes:
             product.write(changes)
@@ -232,6 +236,9 @@ def import_items(ctx):
     if to_create:
         created = Product.create(to_create)
         counts["created"] = len(created)
+        item_ids = {i["Code"]: i.get("ItemID") for i in elements if i.get("Code")}
         for product in created:
+            if item_ids.get(product.default_code):
+                binder._bind(product, item_ids[product.default_code], company)
             log_import(ctx, "item", product, ctx.env._("Imported from Xero."))
     return counts

@@ -56,6 +56,21 @@ registry.category("web_tour.tours").add("xero_setup_tour", {
             run: "click",
         },
         {
+            content: "Documents to send: purchase orders too",
+            trigger: 'div[name="step_documents"] div[name="send_purchase_orders"] input',
+            run: "click",
+        },
+        {
+            content: "Sent awaiting approval",
+            trigger: 'div[name="step_documents"] div[name="po_status"] input[data-value="SUBMITTED"]',
+            run: "click",
+        },
+        {
+            content: "Next step",
+            trigger: '.o_form_statusbar button[name="action_next"]',
+            run: "click",
+        },
+        {
             content: "Step 3: start of this quarter",
             trigger: 'div[name="step_start_date"] div[name="start_date_choice"] input[data-value="quarter"]',
             run: "click",
@@ -86,7 +101,7 @@ registry.category("web_tour.tours").add("xero_setup_tour", {
         },
         {
             content: "Step 5 summarises the choices",
-            trigger: `div[name="step_confirm"] .o_xero_setup_summary:contains("${ORG}"):contains("every 4 hour")`,
+            trigger: `div[name="step_confirm"] .o_xero_setup_summary:contains("${ORG}"):contains("every 4 hour"):contains("Purchase orders (Awaiting approval)")`,
         },
         {
             content: "Finish",
