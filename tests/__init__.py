@@ -27,3 +27,5 @@ from . import test_run_failures
 from . import test_cron_disconnection
 from . import test_authority
 from . import test_rpc_sweep
+from . import test_mapping_suggestions
+from . import test_tour_demo

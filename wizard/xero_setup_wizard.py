@@ -1,5 +1,5 @@
-"""The Xero setup wizard: connect, import choice, start date, send mode,
-confirmation. Re-runnable: it opens with the connection's current choices
+"""The Xero setup wizard: connect, import choice, accounts and taxes
+(suggested mappings), start date, send mode, confirmation. Re-runnable: it opens with the connection's current choices
 and writes them back (tracked in the connection's chatter) on Finish."""
 
 from datetime import datetime, time, timedelta
@@ -16,6 +16,7 @@ from ..sync.actions import check_manager
 STEPS = [
     ("connect", "Connect"),
     ("import", "Import data"),
+    ("mappings", "Accounts and taxes"),
     ("start_date", "Import start date"),
     ("send_mode", "Send mode"),
     ("confirm", "Confirmation"),
@@ -69,6 +70,7 @@ class XeroSetupWizard(models.TransientModel):
     connection_state = fields.Selection(related="connection_id.state", string="Connection status")
     tenant_name = fields.Char(related="connection_id.tenant_name", string="Xero organisation")
     needs_credentials = fields.Boolean(compute="_compute_needs_credentials")
+    mapping_todo = fields.Char(related="connection_id.mapping_todo", string="Not mapped")
     app_client_id = fields.Char("Client ID", groups="base.group_system")
     app_client_secret = fields.Char("Client Secret", groups="base.group_system")
 
@@ -166,13 +168,14 @@ class XeroSetupWizard(models.TransientModel):
                 ("invoice_date", ">=", wizard.import_start_date)])
 
     @api.depends("tenant_name", "import_choice", "import_start_date", "send_mode", "sync_interval",
-                 "sync_start", "start_date_choice")
+                 "sync_start", "start_date_choice", "mapping_todo")
     def _compute_summary(self):
         for wizard in self:
             rows = [
                 (_("Xero organisation"), wizard.tenant_name or _("not connected")),
                 (_("Import contacts from Xero"),
                  _("Yes, all customers and suppliers") if wizard.import_choice == "yes" else _("No")),
+                (_("Accounts and taxes"), wizard.mapping_todo or _("Everything in use is mapped")),
                 (_("Import start date"), _(
                     "%(date)s: only documents dated on or after it are sent",
                     date=fields.Date.to_string(wizard.import_start_date) if wizard.import_start_date else "-")),
@@ -218,6 +221,12 @@ class XeroSetupWizard(models.TransientModel):
             conn.sudo().write({key: value for key, value in (
                 ("client_id", self.app_client_id), ("client_secret", self.app_client_secret)) if value})
         return conn.with_context(xero_setup_wizard_id=self.id).action_xero_connect()
+
+    def action_open_mappings(self):
+        """Step 3: the suggested mappings, Xero's chart and taxes imported first if never done (administrators)."""
+        self.ensure_one()
+        check_manager(self.env)
+        return self.connection_id.action_xero_suggest_mappings()
 
     def _check_step(self, step):
         """Refuse to leave ``step`` while what it asks is missing."""
