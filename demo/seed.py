@@ -28,23 +28,36 @@ CUSTOMERS = ("Harbour View Apartments", "Greenleaf Bakery", "Oakridge Dental Cli
 SUPPLIER = "Kestrel Heating Supplies"
 
 
+#: (reference suffix, type, customer or supplier, days before today, [(product, quantity)])
+DOCUMENTS = [
+    ("01", "out_invoice", CUSTOMERS[0], 21, [("FS-SERVICE", 6)]),
+    ("02", "out_invoice", CUSTOMERS[1], 12, [("FS-CALL", 1), ("FS-HOUR", 3)]),
+    ("03", "out_invoice", CUSTOMERS[2], 6, [("FS-THERMO", 2), ("FS-HOUR", 2)]),
+    ("04", "out_invoice", CUSTOMERS[0], 2, [("FS-CALL", 1), ("FS-HOUR", 1.5)]),
+    ("B1", "in_invoice", SUPPLIER, 9, [("FS-THERMO", 4)]),
+    ("C1", "out_refund", CUSTOMERS[1], 4, [("FS-CALL", 1)]),
+]
+
+
 def seed_demo(connection, accept=True, today=None):
     """Give the connected company of ``connection`` its demo work.
 
-    Imports Xero's chart and tax rates when they never were; with ``accept``
-    accepts every suggested mapping (``sync/mappings.py``), exactly as
-    "Accept all suggestions" does. Then, once (a second call finds the
-    documents by their reference and adds nothing): the start date a month
-    back, payments sent; four service products, three customers, a supplier;
-    four posted invoices, a vendor bill and a credit note. With ``accept``
-    the first invoice is sent to Xero at once and a payment of it is
-    registered, so that payment waits in the queue with the five other
-    documents; without (the test of the suggestions) nothing is sent and the
-    payment follows its invoice when that one is sent.
+    Imports Xero's chart and tax rates when they never were. Until the first
+    demo invoice is in Xero, with ``accept``, accepts every suggested mapping
+    (``sync/mappings.py``) exactly as "Accept all suggestions" does; after
+    that the mappings are the user's and are left as they are. Sets the start
+    date a month back and payments sent (when it makes the first document),
+    and makes what is missing of: four service products, three customers, a
+    supplier, four posted invoices, a vendor bill and a credit note (found
+    again by their reference: a second call adds nothing, a call after a
+    failure finishes the work). With ``accept`` the first invoice is sent to
+    Xero at once and then paid in Odoo, so the payment waits in the queue
+    with the five other documents; without (the test of the suggestions)
+    nothing is sent, and the payment follows its invoice when it is.
 
-    Returns ``{"moves", "payment", "mapped", "created"}``. Raises
-    UserError when Xero's data cannot be imported or the first invoice is
-    refused."""
+    Returns ``{"moves", "payment", "mapped", "created"}`` (created: whether
+    any document was made). Raises UserError when Xero's data cannot be
+    imported or the first invoice is refused."""
     conn = connection.sudo()
     company = conn.company_id
     env = conn.with_company(company).env
@@ -54,47 +67,41 @@ def seed_demo(connection, accept=True, today=None):
         if not conn.master_import_date:
             raise UserError(notification["params"]["message"])
     Move = env["account.move"]
-    existing = Move.search([("company_id", "=", company.id), ("ref", "=like", f"{DEMO_REF}%")], order="id")
-    if existing:
-        mapped = mappings.accept_all(conn) if accept else 0
-        return {"moves": existing, "payment": existing._get_reconciled_payments(), "mapped": mapped,
-                "created": False}
-    conn.write({"import_start_date": today - timedelta(days=30), "send_payments": True,
-                "invoice_status": "AUTHORISED"})
-    mapped = mappings.accept_all(conn) if accept else 0
+    found = {move.ref: move for move in Move.search([("company_id", "=", company.id),
+                                                     ("ref", "=like", f"{DEMO_REF}-%")])}
+    if not found:
+        conn.write({"import_start_date": today - timedelta(days=30), "send_payments": True,
+                    "invoice_status": "AUTHORISED"})
+    first_ref = f"{DEMO_REF}-{DOCUMENTS[0][0]}"
+    sent_before = bool(found.get(first_ref) and found[first_ref].xero_id)
+    mapped = mappings.accept_all(conn) if accept and not sent_before else 0
     products = _products(env, company)
-    customers = [_partner(env, name) for name in CUSTOMERS]
-    supplier = _partner(env, SUPPLIER)
-
-    def document(move_type, partner, days_ago, number, lines):
-        return Move.create({
-            "move_type": move_type, "partner_id": partner.id, "invoice_date": today - timedelta(days=days_ago),
-            "ref": f"{DEMO_REF}-{number}",
+    moves = Move
+    for number, move_type, partner, days_ago, lines in DOCUMENTS:
+        ref = f"{DEMO_REF}-{number}"
+        move = found.get(ref) or Move.create({
+            "move_type": move_type, "partner_id": _partner(env, partner).id, "ref": ref,
+            "invoice_date": today - timedelta(days=days_ago),
             "invoice_line_ids": [Command.create({"product_id": products[code].id, "quantity": qty})
                                  for code, qty in lines],
         })
-
-    first = document("out_invoice", customers[0], 21, "01", [("FS-SERVICE", 6)])
-    first.action_post()
-    if accept:
-        conn._xero_sync(trigger="manual")
-        if not first.xero_id:
-            raise UserError(env._("The first demo invoice was not sent to Xero: %(message)s",
-                                  message=first.xero_message or "?"))
-    others = (
-        document("out_invoice", customers[1], 12, "02", [("FS-CALL", 1), ("FS-HOUR", 3)])
-        | document("out_invoice", customers[2], 6, "03", [("FS-THERMO", 2), ("FS-HOUR", 2)])
-        | document("out_invoice", customers[0], 2, "04", [("FS-CALL", 1), ("FS-HOUR", 1.5)])
-        | document("in_invoice", supplier, 9, "B1", [("FS-THERMO", 4)])
-        | document("out_refund", customers[1], 4, "C1", [("FS-CALL", 1)])
-    )
-    others.action_post()
-    bank = env["account.journal"].search([*env["account.journal"]._check_company_domain(company),
-                                          ("type", "=", "bank")], limit=1)
-    payment = env["account.payment.register"].with_context(
-        active_model="account.move", active_ids=first.ids).create({
-            "payment_date": today - timedelta(days=3), "journal_id": bank.id})._create_payments()
-    return {"moves": first | others, "payment": payment, "mapped": mapped, "created": True}
+        if move.state == "draft":
+            move.action_post()
+        if ref == first_ref and accept and not move.xero_id:
+            conn._xero_sync(trigger="manual")
+            if not move.xero_id:
+                raise UserError(env._("The first demo invoice was not sent to Xero: %(message)s",
+                                      message=move.xero_message or "?"))
+        moves |= move
+    first = moves[:1]
+    payment = first._get_reconciled_payments()
+    if not payment:
+        bank = env["account.journal"].search([*env["account.journal"]._check_company_domain(company),
+                                              ("type", "=", "bank")], limit=1)
+        payment = env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=first.ids).create({
+                "payment_date": today - timedelta(days=3), "journal_id": bank.id})._create_payments()
+    return {"moves": moves, "payment": payment, "mapped": mapped, "created": len(found) < len(DOCUMENTS)}
 
 
 def _products(env, company):

@@ -55,6 +55,7 @@ class XeroMappingWizard(models.TransientModel):
         wizard = self.create({"connection_id": connection.id, "line_ids": lines})
         return {"type": "ir.actions.act_window", "name": self.env._("Suggested mappings"),
                 "res_model": self._name, "res_id": wizard.id, "view_mode": "form", "target": "new",
+                "context": {"dialog_size": "extra-large"},
                 "views": [(self.env.ref("account_xero.xero_mapping_wizard_form").id, "form")]}
 
     def action_accept_all(self):

@@ -138,6 +138,10 @@ class XeroSetupWizard(models.TransientModel):
             conn = wizard.connection_id.sudo()
             wizard.needs_credentials = bool(conn) and not (conn.client_id and conn.client_secret)
 
+    def _compute_display_name(self):
+        for wizard in self:
+            wizard.display_name = _("Xero setup")
+
     @api.depends("start_date_choice", "company_id")
     def _compute_import_start_date(self):
         today = fields.Date.context_today(self)
