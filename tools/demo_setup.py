@@ -68,5 +68,6 @@ demo = seed_demo(conn)
 # the first screen after login: the Xero dashboard, with the demo's work waiting
 env.ref("base.user_admin").action_id = env.ref("account_xero.action_xero_dashboard").id
 env.cr.commit()
-print("XERO_DEMO:", "connected" if not connected else "already connected:", company.name, "to", conn.tenant_name,
-      f"- {conn.count_waiting} waiting to be sent" + (f", {demo['mapped']} mappings accepted" if demo["created"] else ""))
+accepted = f", {demo['mapped']} suggested mappings accepted" if demo["created"] else ""
+print("XERO_DEMO:", "already connected:" if connected else "connected", company.name, "to", conn.tenant_name,
+      f"- {conn.count_waiting} waiting to be sent{accepted}")

@@ -86,7 +86,7 @@ class XeroReconciliation(models.TransientModel):
     @api.depends("date_from", "date_to")
     def _compute_display_name(self):
         for wiz in self:
-            wiz.display_name = self.env._("Reconciliation %(start)s – %(end)s", start=wiz.date_from or "…",
+            wiz.display_name = self.env._("Reconciliation %(start)s to %(end)s", start=wiz.date_from or "…",
                                           end=wiz.date_to or "…")
 
     @api.depends("date_from", "connection_id.import_start_date")
