@@ -149,7 +149,9 @@ def is_mapped(connection, kind, record):
 
 
 def unmapped_in_use(connection):
-    """``{kind: records}`` in use and not mapped."""
+    """``{kind: records}`` in use and not mapped. Taxes are looked at one by
+    one, as suggested: a tax only ever sent within a combined Xero rate
+    (several taxes on one line) counts as not mapped alone."""
     return {kind: records.filtered(lambda r, k=kind: not is_mapped(connection, k, r))
             for kind, records in in_use(connection).items()}
 
@@ -303,6 +305,9 @@ def save(connection, choices):
     for kind, record, target, reason in choices:
         if not target:
             continue
+        if target.connection_id != conn:
+            raise UserError(conn.env._("%(xero)s is not in the Xero organisation of %(org)s.",
+                                       xero=target.display_name, org=conn.display_name))
         apply(conn, kind, record.sudo(), target.sudo())
         done.append((record.display_name, target.display_name, reason))
     if done:

@@ -6,6 +6,7 @@ the dashboard's count, the demo documents (acceptance 2) and a newcomer's
 own first invoice (acceptance 4)."""
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from odoo.addons.account_xero.demo.seed import seed_demo
@@ -222,3 +223,13 @@ class TestMappingSuggestions(XeroTransactionCase):
         mappings.save(self.connection, [("tax", self.sale_tax, self.rate("OUTPUT"), "same rate and type")])
         self.assertFalse(self.rate("TAX001").tax_ids)
         self.assertEqual(self.env["xero.tax.rate"]._xero_tax_type_for(self.connection, self.sale_tax), "OUTPUT")
+
+    def test_a_target_of_another_organisation_is_refused(self):
+        self.import_master()
+        other = self.env["res.company"].create({"name": "Other Shop"})
+        foreign = self.env["xero.account"].sudo().create({
+            "connection_id": self.xero_connect(other).id, "xero_id": "0f0e0d0c-0b0a-4909-8807-0605040302aa",
+            "code": "200", "name": "Sales", "type": "REVENUE"})
+        with self.assertRaisesRegex(UserError, "not in the Xero organisation"):
+            mappings.save(self.connection, [("account", self.accounts["400000"], foreign, "forged")])
+        self.assertFalse(foreign.account_id)

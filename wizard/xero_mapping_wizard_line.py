@@ -11,14 +11,16 @@ class XeroMappingWizardLine(models.TransientModel):
     _name = "xero.mapping.wizard.line"
     _description = "Xero: one suggested mapping"
     _order = "sequence, id"
+    _check_company_auto = True
 
     wizard_id = fields.Many2one("xero.mapping.wizard", required=True, ondelete="cascade")
     connection_id = fields.Many2one(related="wizard_id.connection_id")
+    company_id = fields.Many2one(related="wizard_id.company_id")
     sequence = fields.Integer()
     kind = fields.Selection(KINDS, required=True, readonly=True)
-    account_id = fields.Many2one("account.account", "Odoo account", readonly=True)
-    tax_id = fields.Many2one("account.tax", "Odoo tax", readonly=True)
-    journal_id = fields.Many2one("account.journal", "Odoo journal", readonly=True)
+    account_id = fields.Many2one("account.account", "Odoo account", readonly=True, check_company=True)
+    tax_id = fields.Many2one("account.tax", "Odoo tax", readonly=True, check_company=True)
+    journal_id = fields.Many2one("account.journal", "Odoo journal", readonly=True, check_company=True)
     name = fields.Char("In Odoo", compute="_compute_name")
     detail = fields.Char("Odoo type", compute="_compute_name")
     in_use = fields.Boolean("In use", readonly=True,
@@ -26,8 +28,8 @@ class XeroMappingWizardLine(models.TransientModel):
     suggested_account_id = fields.Many2one("xero.account", readonly=True)
     suggested_tax_rate_id = fields.Many2one("xero.tax.rate", readonly=True)
     suggested_reason = fields.Char(readonly=True)
-    xero_account_id = fields.Many2one("xero.account", "Xero account")
-    xero_tax_rate_id = fields.Many2one("xero.tax.rate", "Xero tax rate")
+    xero_account_id = fields.Many2one("xero.account", "Xero account", check_company=True)
+    xero_tax_rate_id = fields.Many2one("xero.tax.rate", "Xero tax rate", check_company=True)
     reason = fields.Char("Why", compute="_compute_reason")
     accept = fields.Boolean()
 
