@@ -2,7 +2,7 @@
 # make screenshots: the README's pictures (docs/img/*.png) from a fresh `make run` demo in
 # headless Chromium. It runs `make run` on its own database and ports (XERO_SHOTS_DB,
 # XERO_SHOTS_ODOO_PORT, XERO_SHOTS_EMULATOR_PORT), so a `make run` of yours is left alone,
-# takes the pictures (tools/screenshots.py) and stops what it started.
+# takes the pictures (tools/screenshots.py), then stops what it started and drops that database.
 # XERO_SHOTS_URL=http://127.0.0.1:8069 XERO_SHOTS_DB=xero_demo: take them from a running demo instead.
 source "$(dirname "$0")/lib.sh"
 
@@ -30,6 +30,8 @@ run_pid=$!
 finish() {
     XERO_RUN_DB="$DB" bash "$REPO/tools/run.sh" --stop >/dev/null 2>&1 || true
     wait "$run_pid" 2>/dev/null || true
+    drop_db "$DB" || true
+    rm -rf "$XERO_STATE_DIR/emulator-state-$DB.json" "$XERO_STATE_DIR/run-$DB" "$XERO_STATE_DIR/filestore/$DB"
     [ "$shots_pg_started" = 1 ] && stop_postgres
     return 0
 }
