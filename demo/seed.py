@@ -4,9 +4,9 @@ connected to Xero's demo organisation, its suggested mappings accepted and
 work waiting to be sent.
 
 :func:`seed_demo` is the one function they all call (``tools/demo_setup.py``,
-``tests/test_tour_demo.py``, ``tests/test_mapping_suggestions.py``, ``make screenshots``
-through ``make run``). Not a
-data file: it needs a connected organisation, and it sends one invoice.
+``tests/test_tour_demo.py``, ``tests/test_mapping_suggestions.py``, and
+``make screenshots`` through ``make run``). Not a data file: it needs a
+connected organisation, and it sends one invoice.
 """
 
 from datetime import timedelta
