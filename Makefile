@@ -21,10 +21,13 @@ test-addon:  ## only the addon's tests (TAGS=/account_xero:TestClass to narrow)
 test-emulator:  ## only the emulator's own test suite
 	@bash tools/test.sh --emulator-only
 
+screenshots:  ## the README's pictures (docs/img) from a fresh demo, in headless Chromium
+	@bash tools/screenshots.sh
+
 lint:  ## ruff + pylint-odoo
 	@bash tools/lint.sh
 
 bench:  ## benchmarks and fault runs (not part of make test)
 	@bash bench/run.sh
 
-.PHONY: help run stop test test-addon test-emulator lint bench
+.PHONY: help run stop test test-addon test-emulator screenshots lint bench

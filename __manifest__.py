@@ -36,6 +36,7 @@
         "views/xero_master_views.xml",
         "views/xero_master_contact_views.xml",
         "wizard/xero_link_contact_views.xml",
+        "wizard/xero_mapping_wizard_views.xml",
         "views/xero_master_menus.xml",
     ],
     "assets": {
@@ -44,6 +45,7 @@
             "account_xero/static/src/js/tours/xero_send_tour.js",
             "account_xero/static/src/js/tours/xero_link_contact_tour.js",
             "account_xero/static/src/js/tours/xero_po_send_tour.js",
+            "account_xero/static/src/js/tours/xero_demo_tour.js",
         ],
     },
     "installable": True,

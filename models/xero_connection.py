@@ -19,7 +19,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..services.client import REAL_API_URL, REAL_IDENTITY_URL, REAL_LOGIN_URL, XeroConfig
-from ..sync import oauth, scheduler, tokens
+from ..sync import mappings, oauth, scheduler, tokens
 from ..sync.actions import check_manager, check_user
 from ..sync.run import ConnectionLock
 
@@ -146,6 +146,8 @@ class XeroConnection(models.Model):
     import_job_id = fields.Many2one("xero.import.job", "Last contact import", compute="_compute_imports")
     import_progress = fields.Float("Contact import progress", compute="_compute_imports")
     contact_match_count = fields.Integer("Contacts to confirm", compute="_compute_imports")
+    mapping_todo = fields.Char("Not mapped", compute="_compute_mapping_todo",
+                               help="Accounts, taxes and bank journals documents need that are not mapped to Xero.")
 
     _sql_constraints = [
         ("company_unique", "unique(company_id)", "A company can have only one Xero connection."),
@@ -239,6 +241,12 @@ class XeroConnection(models.Model):
             conn.import_job_id = job
             conn.import_progress = job.progress
             conn.contact_match_count = matches.get(conn, 0)
+
+    def _compute_mapping_todo(self):
+        """"3 accounts in use are not mapped" (see ``sync/mappings.py``); nothing before a first connection."""
+        for conn in self:
+            conn.mapping_todo = bool(conn.tenant_id) and mappings.todo_message(
+                self.env, mappings.unmapped_in_use(conn.sudo()))
 
     # ------------------------------------------------------------ helpers
     @api.model
@@ -395,6 +403,16 @@ class XeroConnection(models.Model):
 
     def action_xero_import_items(self):
         return self.action_xero_import_master_data(items=True)
+
+    def action_xero_suggest_mappings(self):
+        """"Suggested mappings" (administrators), after importing Xero's chart and taxes if never done."""
+        self.ensure_one()
+        check_manager(self.env)
+        if not self.master_import_date:
+            notification = scheduler.import_master_data(self)
+            if not self.master_import_date:
+                raise UserError(notification["params"]["message"])
+        return self.env["xero.mapping.wizard"]._xero_open(self)
 
     def action_xero_import_contacts(self):
         """Start (or resume) the contact import in the background (administrators)."""

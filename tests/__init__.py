@@ -33,3 +33,5 @@ from . import test_po_attachments
 from . import test_po_mapper
 from . import test_document_types
 from . import test_tour_po
+from . import test_mapping_suggestions
+from . import test_tour_demo

@@ -17,7 +17,7 @@ import base64
 import json
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tools import SQL
 
 from xero_emulator import DEMO
@@ -85,6 +85,19 @@ class SweepFixtures:
         return self.sudo_as_user("xero.dry.run.line").create({
             "wizard_id": self.wizard("xero.dry.run").id, "res_model": "account.move",
             "res_id": self.case.invoice.id, "record_name": self.case.invoice.name, "action": "upsert"})
+
+    def _make_xero_mapping_wizard(self):
+        """A list of suggestions whose one line is accepted: saving it would map an account."""
+        xero_account = self.env["xero.account"].sudo().search(
+            [("connection_id", "=", self.conn.id), ("code", "=", "260")])
+        return self.sudo_as_user("xero.mapping.wizard").create({
+            "connection_id": self.conn.id, "line_ids": [Command.create({
+                "kind": "account", "account_id": self.case.company_data["default_account_expense"].id,
+                "xero_account_id": xero_account.id, "suggested_account_id": xero_account.id,
+                "suggested_reason": "similar name", "accept": True})]})
+
+    def _make_xero_mapping_wizard_line(self):
+        return self.wizard("xero.mapping.wizard").line_ids[:1]
 
     def _make_xero_reconciliation(self):
         return self.sudo_as_user("xero.reconciliation").create({

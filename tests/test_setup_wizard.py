@@ -65,6 +65,16 @@ class TestXeroSetupWizard(XeroTransactionCase):
             form.send_bills = True
             form.send_purchase_orders = True
             form.po_status = "SUBMITTED"
+        self.next(wizard, "mappings")
+
+        self.assertRegex(wizard.mapping_todo, r"^2 accounts and 2 taxes in use are not mapped$")
+        self.assertFalse(self.connection.master_import_date)
+        action = wizard.action_open_mappings()
+        self.assertEqual((action["res_model"], action["target"]), ("xero.mapping.wizard", "new"))
+        self.assertTrue(self.connection.master_import_date, "Xero's chart and taxes are imported first")
+        self.env["xero.mapping.wizard"].browse(action["res_id"]).action_accept_all()
+        self.env.invalidate_all()
+        self.assertFalse(wizard.mapping_todo, "the suggestions cover what new documents need")
         self.next(wizard, "start_date")
 
         with Form(wizard) as form:
@@ -107,7 +117,9 @@ class TestXeroSetupWizard(XeroTransactionCase):
         with Form(wizard) as form:
             form.import_choice = "no"
         self.next(wizard, "documents")
-        self.next(wizard, "start_date")
+        self.next(wizard, "mappings")
+        self.assertTrue(wizard.mapping_todo)
+        self.next(wizard, "start_date")  # unmapped accounts hold back no step: their documents say so
         with Form(wizard) as form:
             form.start_date_choice = "custom"
             form.import_start_date = date(2099, 7, 1)  # the future is allowed
@@ -140,9 +152,9 @@ class TestXeroSetupWizard(XeroTransactionCase):
     def test_back_goes_to_the_previous_step(self):
         wizard = self.open_wizard()
         wizard.write({"import_choice": "no"})
-        for step in ("import", "documents", "start_date", "send_mode", "confirm"):
+        for step in ("import", "documents", "mappings", "start_date", "send_mode", "confirm"):
             self.next(wizard, step)
-        for step in ("send_mode", "start_date", "documents", "import", "connect"):
+        for step in ("send_mode", "start_date", "mappings", "documents", "import", "connect"):
             self.assertFalse(wizard.action_back())
             self.assertEqual(wizard.step, step)
         self.assertFalse(wizard.action_back())

@@ -83,6 +83,12 @@ class XeroReconciliation(models.TransientModel):
     export_file = fields.Binary("Spreadsheet", readonly=True, attachment=False)
     export_filename = fields.Char(readonly=True)
 
+    @api.depends("date_from", "date_to")
+    def _compute_display_name(self):
+        for wiz in self:
+            wiz.display_name = self.env._("Reconciliation %(start)s to %(end)s", start=wiz.date_from or "…",
+                                          end=wiz.date_to or "…")
+
     @api.depends("date_from", "connection_id.import_start_date")
     def _compute_date_start(self):
         for wiz in self:

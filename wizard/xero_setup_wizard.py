@@ -1,7 +1,8 @@
 """The Xero setup wizard: connect, import choice, documents to send (and the
-status of purchase orders in Xero), start date, send mode, confirmation.
-Re-runnable: it opens with the connection's current choices and writes them
-back (tracked in the connection's chatter) on Finish."""
+status of purchase orders in Xero), accounts and taxes (suggested mappings),
+start date, send mode, confirmation. Re-runnable: it opens with the
+connection's current choices and writes them back (tracked in the
+connection's chatter) on Finish."""
 
 from datetime import datetime, time, timedelta
 
@@ -18,6 +19,7 @@ STEPS = [
     ("connect", "Connect"),
     ("import", "Import data"),
     ("documents", "Documents to send"),
+    ("mappings", "Accounts and taxes"),
     ("start_date", "Import start date"),
     ("send_mode", "Send mode"),
     ("confirm", "Confirmation"),
@@ -74,6 +76,7 @@ class XeroSetupWizard(models.TransientModel):
     connection_state = fields.Selection(related="connection_id.state", string="Connection status")
     tenant_name = fields.Char(related="connection_id.tenant_name", string="Xero organisation")
     needs_credentials = fields.Boolean(compute="_compute_needs_credentials")
+    mapping_todo = fields.Char(related="connection_id.mapping_todo", string="Not mapped")
     app_client_id = fields.Char("Client ID", groups="base.group_system")
     app_client_secret = fields.Char("Client Secret", groups="base.group_system")
 
@@ -150,6 +153,10 @@ class XeroSetupWizard(models.TransientModel):
             conn = wizard.connection_id.sudo()
             wizard.needs_credentials = bool(conn) and not (conn.client_id and conn.client_secret)
 
+    def _compute_display_name(self):
+        for wizard in self:
+            wizard.display_name = _("Xero setup")
+
     @api.depends("start_date_choice", "company_id")
     def _compute_import_start_date(self):
         today = fields.Date.context_today(self)
@@ -190,7 +197,7 @@ class XeroSetupWizard(models.TransientModel):
                 ("invoice_date", ">=", wizard.import_start_date)])
 
     @api.depends("tenant_name", "import_choice", "import_start_date", "send_mode", "sync_interval",
-                 "sync_start", "start_date_choice", "po_status", *DOCUMENT_FIELDS)
+                 "sync_start", "start_date_choice", "po_status", "mapping_todo", *DOCUMENT_FIELDS)
     def _compute_summary(self):
         for wizard in self:
             types = [wizard._fields[name].get_description(self.env)["string"] for name in DOCUMENT_FIELDS
@@ -203,6 +210,7 @@ class XeroSetupWizard(models.TransientModel):
                 (_("Import contacts from Xero"),
                  _("Yes, all customers and suppliers") if wizard.import_choice == "yes" else _("No")),
                 (_("Documents to send"), ", ".join(types) or _("none")),
+                (_("Accounts and taxes"), wizard.mapping_todo or _("Everything in use is mapped")),
                 (_("Import start date"), _(
                     "%(date)s: only documents dated on or after it are sent",
                     date=fields.Date.to_string(wizard.import_start_date) if wizard.import_start_date else "-")),
@@ -248,6 +256,12 @@ class XeroSetupWizard(models.TransientModel):
             conn.sudo().write({key: value for key, value in (
                 ("client_id", self.app_client_id), ("client_secret", self.app_client_secret)) if value})
         return conn.with_context(xero_setup_wizard_id=self.id).action_xero_connect()
+
+    def action_open_mappings(self):
+        """Step 3: the suggested mappings, Xero's chart and taxes imported first if never done (administrators)."""
+        self.ensure_one()
+        check_manager(self.env)
+        return self.connection_id.action_xero_suggest_mappings()
 
     def _check_step(self, step):
         """Refuse to leave ``step`` while what it asks is missing."""

@@ -71,7 +71,34 @@ registry.category("web_tour.tours").add("xero_setup_tour", {
             run: "click",
         },
         {
-            content: "Step 3: start of this quarter",
+            content: "Step 3 says what documents need and is not mapped yet",
+            trigger: 'div[name="step_mappings"] .o_xero_mapping_todo:contains("in use are not mapped")',
+        },
+        {
+            content: "Review the suggested mappings (Xero's chart and tax rates are imported first)",
+            trigger: 'div[name="step_mappings"] button[name="action_open_mappings"]',
+            run: "click",
+        },
+        {
+            content: "Each suggestion says why",
+            trigger: '.modal .o_xero_mapping_lines .o_data_row:contains("Product Sales"):contains("similar name")',
+        },
+        {
+            content: "Accept all suggestions",
+            trigger: ".modal button.o_xero_accept_all",
+            run: "click",
+        },
+        {
+            content: "Everything in use is mapped now",
+            trigger: 'body:not(:has(.modal)) div[name="step_mappings"] .o_xero_all_mapped:visible',
+        },
+        {
+            content: "Next step",
+            trigger: '.o_form_statusbar button[name="action_next"]',
+            run: "click",
+        },
+        {
+            content: "Step 4: start of this quarter",
             trigger: 'div[name="step_start_date"] div[name="start_date_choice"] input[data-value="quarter"]',
             run: "click",
         },
@@ -81,7 +108,7 @@ registry.category("web_tour.tours").add("xero_setup_tour", {
             run: "click",
         },
         {
-            content: "Step 4: manual is recommended",
+            content: "Step 5: manual is recommended",
             trigger: 'div[name="step_send_mode"]:contains("Manual is recommended")',
         },
         {
@@ -100,7 +127,7 @@ registry.category("web_tour.tours").add("xero_setup_tour", {
             run: "click",
         },
         {
-            content: "Step 5 summarises the choices",
+            content: "Step 6 summarises the choices",
             trigger: `div[name="step_confirm"] .o_xero_setup_summary:contains("${ORG}"):contains("every 4 hour"):contains("Purchase orders (Awaiting approval)")`,
         },
         {
