@@ -25,7 +25,8 @@ def balances(contact) -> tuple:
 
 
 def test_balances_by_id_and_in_pages_not_in_plain_lists(xero):
-    cid = xero.accounting.create_contacts(T, Contacts(contacts=[Contact(name="Balance Test Ltd")])).contacts[0].contact_id
+    created = xero.accounting.create_contacts(T, Contacts(contacts=[Contact(name="Balance Test Ltd")]))
+    cid = created.contacts[0].contact_id
     assert balances(xero.accounting.get_contact(T, cid).contacts[0]) == (0.0, 0.0, 0.0, 0.0)
     today = datetime.date.today()
     past, future = today - datetime.timedelta(days=10), today + datetime.timedelta(days=10)
