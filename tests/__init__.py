@@ -27,3 +27,4 @@ from . import test_run_failures
 from . import test_cron_disconnection
 from . import test_authority
 from . import test_rpc_sweep
+from . import test_contact_travel
