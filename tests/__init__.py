@@ -28,3 +28,4 @@ from . import test_cron_disconnection
 from . import test_authority
 from . import test_rpc_sweep
 from . import test_contact_travel
+from . import test_setup_parity

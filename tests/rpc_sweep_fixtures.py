@@ -65,7 +65,8 @@ class SweepFixtures:
         # at its last step, every step answered: Finish would store the choices
         return self.sudo_as_user("xero.setup.wizard").create({
             "company_id": self.company.id, "step": "confirm", "import_choice": "no", "send_mode": "manual",
-            "start_date_choice": "custom", "import_start_date": "2019-01-01"})
+            "start_date_choice": "custom", "import_start_date": "2019-01-01", "start_date_confirmed": True,
+            "send_mode_confirmed": True})
 
     def _make_xero_link_contact(self):
         return self.sudo_as_user("xero.link.contact").with_context(
