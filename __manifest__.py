@@ -35,6 +35,8 @@
         "views/xero_master_views.xml",
         "views/xero_master_contact_views.xml",
         "wizard/xero_link_contact_views.xml",
+        "wizard/xero_contact_import_views.xml",
+        "security/xero_parity_security.xml",
         "views/xero_master_menus.xml",
     ],
     "assets": {
@@ -42,6 +44,7 @@
             "account_xero/static/src/js/tours/xero_setup_tour.js",
             "account_xero/static/src/js/tours/xero_send_tour.js",
             "account_xero/static/src/js/tours/xero_link_contact_tour.js",
+            "account_xero/static/src/js/tours/xero_contact_import_tour.js",
         ],
     },
     "installable": True,

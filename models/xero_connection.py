@@ -381,12 +381,13 @@ class XeroConnection(models.Model):
 
     def action_xero_import_master_data(self, items=None):
         """Import accounts, tax rates and tracking (administrators); items too
-        with ``items`` or the context key ``xero_import_items``."""
+        with ``items`` or the context key ``xero_import_items``; only the parts
+        listed in the context key ``xero_import_parts`` (one "Import" button each)."""
         self.ensure_one()
         check_manager(self.env)
         if items is None:
             items = bool(self.env.context.get("xero_import_items"))
-        return scheduler.import_master_data(self, items=items)
+        return scheduler.import_master_data(self, items=items, parts=self.env.context.get("xero_import_parts"))
 
     def action_xero_import_items(self):
         return self.action_xero_import_master_data(items=True)

@@ -29,3 +29,5 @@ from . import test_authority
 from . import test_rpc_sweep
 from . import test_contact_travel
 from . import test_setup_parity
+from . import test_contact_choice
+from . import test_tour_contact_import

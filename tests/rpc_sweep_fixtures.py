@@ -79,6 +79,17 @@ class SweepFixtures:
         wizard.selected_id = result
         return result
 
+    def _make_xero_contact_import(self):
+        """With a listed contact, ticked: "Import" would create its partner."""
+        wizard = self.sudo_as_user("xero.contact.import").create({"connection_id": self.conn.id, "searched": True})
+        self.own(self.sudo_as_user("xero.contact.import.line").create({
+            "wizard_id": wizard.id, "contact_id": FORGED_ID, "name": "Listed Contact", "selected": True,
+            "data": json.dumps({"ContactID": FORGED_ID, "Name": "Listed Contact"})}))
+        return wizard
+
+    def _make_xero_contact_import_line(self):
+        return self.wizard("xero.contact.import").line_ids
+
     def _make_xero_dry_run(self):
         return self.sudo_as_user("xero.dry.run").create({"connection_id": self.conn.id})
 
@@ -176,6 +187,8 @@ class SweepFixtures:
             ("xero.connect.wizard", "create"): ([{"pending_id": self.wizard("xero.oauth.state").id}], {}),
             ("xero.setup.wizard", "create"): ([{"company_id": company.id}], {}),
             ("xero.setup.wizard", "default_get"): ([["connection_id", "send_mode", "import_choice"]], {}),
+            ("xero.contact.import.line", "write"): ([{"data": json.dumps({"ContactID": FORGED_ID,
+                                                                           "Name": "Forged"})}], {}),
             ("xero.link.contact", "default_get"): (
                 [["partner_id", "connection_id", "current_contact_id"]], {"default_partner_id": case.partner_a.id}),
             ("xero.binder", "to_records"): (["res.partner", [BOUND_ID], company.id], {}),

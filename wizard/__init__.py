@@ -6,3 +6,5 @@ from . import xero_reconciliation_line
 from . import xero_link_contact
 from . import xero_dry_run
 from . import xero_dry_run_line
+from . import xero_contact_import
+from . import xero_contact_import_line
