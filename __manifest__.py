@@ -45,6 +45,7 @@
             "account_xero/static/src/js/tours/xero_send_tour.js",
             "account_xero/static/src/js/tours/xero_link_contact_tour.js",
             "account_xero/static/src/js/tours/xero_contact_import_tour.js",
+            "account_xero/static/src/js/tours/xero_contact_side_by_side_tour.js",
         ],
     },
     "installable": True,

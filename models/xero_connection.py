@@ -35,7 +35,7 @@ SYSTEM_FIELDS = frozenset({
     "api_url", "identity_url", "login_url",
     "client_id", "client_secret", "access_token", "refresh_token", "token_expires_at", "token_scope",
     "webhook_key",
-    "tenant_id", "tenant_name", "xero_connection_id", "state", "state_message",
+    "tenant_id", "tenant_name", "xero_connection_id", "state", "state_message", "xero_short_codes",
 })
 
 
@@ -58,6 +58,8 @@ class XeroConnection(models.Model):
     tenant_name = fields.Char("Xero Organisation", copy=False, tracking=True)
     xero_connection_id = fields.Char("Xero Connection ID", copy=False,
                                      help="Identity API connection id, used to disconnect the organisation.")
+    xero_short_codes = fields.Json(copy=False, readonly=True,
+                                   help="ShortCode of each organisation connected (by tenant): Xero's deep links.")
 
     # -- endpoints: real Xero unless pointed at the local emulator
     api_url = fields.Char("API Base URL", required=True, default=REAL_API_URL, tracking=True)

@@ -31,3 +31,5 @@ from . import test_contact_travel
 from . import test_setup_parity
 from . import test_contact_choice
 from . import test_tour_contact_import
+from . import test_contact_side_by_side
+from . import test_tour_side_by_side
