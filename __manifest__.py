@@ -26,6 +26,7 @@
         "security/xero_inbound_security.xml",
         "views/xero_inbound_views.xml",
         "views/menus.xml",
+        "views/xero_activity_views.xml",
         "security/xero_oauth_security.xml",
         "views/xero_oauth_templates.xml",
         "wizard/xero_setup_wizard_views.xml",

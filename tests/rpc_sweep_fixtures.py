@@ -147,6 +147,7 @@ class SweepFixtures:
             "xero.queue": lambda: case.row,
             "xero.sync.run": lambda: case.sync_run,
             "xero.sync.log": lambda: case.sync_log,
+            "xero.activity": lambda: self.env["xero.activity"].sudo().search([("run_id", "=", case.sync_run.id)]),
             "xero.import.job": lambda: case.job,
             "xero.contact.match": lambda: case.match,
             "xero.account": lambda: case.xero_account,

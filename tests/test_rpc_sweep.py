@@ -75,7 +75,7 @@ XERO_USER_METHODS = {
     ("xero.link.contact.result", "action_link"),
     ("xero.reconciliation", "action_estimate"), ("xero.reconciliation", "action_run"),
     ("xero.reconciliation", "action_export_xlsx"), ("xero.reconciliation", "action_send_email"),
-    ("xero.queue", "action_open_record"), ("xero.sync.log", "action_open_record"),
+    ("xero.queue", "action_open_record"), ("xero.sync.log", "action_open_record"), ("xero.activity", "action_refresh"),
     ("xero.dry.run.line", "action_open_record"), ("xero.reconciliation.line", "action_open_record"),
 }
 #: Odoo's own operations on its own models, overridden by the addon for its
