@@ -25,6 +25,7 @@
         "views/xero_dashboard_views.xml",
         "security/xero_inbound_security.xml",
         "views/xero_inbound_views.xml",
+        "views/xero_reconciliation_report_views.xml",
         "views/menus.xml",
         "views/xero_activity_views.xml",
         "security/xero_oauth_security.xml",

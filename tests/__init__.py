@@ -34,3 +34,4 @@ from . import test_tour_contact_import
 from . import test_contact_side_by_side
 from . import test_tour_side_by_side
 from . import test_activity_report
+from . import test_reconciliation_reports
