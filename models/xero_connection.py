@@ -87,7 +87,8 @@ class XeroConnection(models.Model):
     sync_start = fields.Datetime("First automatic sync", tracking=True)
     push_contacts = fields.Boolean("Push contact changes to Xero", tracking=True)
     contact_history = fields.Boolean("Write history notes in Xero", tracking=True,
-                                     help="Costs one API call per contact changed.")
+                                     help="A note in the Xero contact's history when Odoo creates it or sends a "
+                                     "change of it. Costs one API call per contact created or changed.")
     contact_default_title_id = fields.Many2one("res.partner.title", "Default title of imported persons",
                                                tracking=True, help="Xero has no title: persons imported from "
                                                "Xero get this one.")
