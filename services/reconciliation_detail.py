@@ -50,29 +50,20 @@ def summarize(odoo_docs, xero_docs, draft_ok=False):
     ``odoo_total``/``xero_total`` (net line amounts, signed as balances)."""
     types, accounts = {}, {}
 
-    def row(table, key, **init):
-        return table.setdefault(key, dict(init, odoo_count=0, xero_count=0, odoo_total=0.0, xero_total=0.0,
-                                          odoo_paid=0.0, xero_paid=0.0))
+    def add(side, xero_type, doc):
+        line = types.setdefault((xero_type, doc.currency), _row(xero_type=xero_type, currency=doc.currency))
+        line[f"{side}_count"] += 1
+        line[f"{side}_total"] += doc.total
+        line[f"{side}_paid"] += doc.paid
+        for code, amount in doc.balances.items():
+            account = accounts.setdefault(code, _row(account_code=code))
+            account[f"{side}_count"] += 1
+            account[f"{side}_total"] += amount
 
     for doc in filter(counted_odoo, odoo_docs):
-        xero_type = XERO_TYPE.get(doc.move_type, "")
-        line = row(types, (xero_type, doc.currency), xero_type=xero_type, currency=doc.currency)
-        line["odoo_count"] += 1
-        line["odoo_total"] += doc.total
-        line["odoo_paid"] += doc.paid
-        for code, amount in doc.balances.items():
-            acc = row(accounts, code, account_code=code)
-            acc["odoo_count"] += 1
-            acc["odoo_total"] += amount
+        add("odoo", XERO_TYPE.get(doc.move_type, ""), doc)
     for doc in (d for d in xero_docs.values() if counted_xero(d, draft_ok)):
-        line = row(types, (doc.xero_type, doc.currency), xero_type=doc.xero_type, currency=doc.currency)
-        line["xero_count"] += 1
-        line["xero_total"] += doc.total
-        line["xero_paid"] += doc.paid
-        for code, amount in doc.balances.items():
-            acc = row(accounts, code, account_code=code)
-            acc["xero_count"] += 1
-            acc["xero_total"] += amount
+        add("xero", doc.xero_type, doc)
     for table in (types, accounts):
         for line in table.values():
             for key in ("odoo_total", "xero_total", "odoo_paid", "xero_paid"):
@@ -80,6 +71,10 @@ def summarize(odoo_docs, xero_docs, draft_ok=False):
     by_type = [types[key] for key in sorted(types, key=lambda k: (
         TYPE_ORDER.index(k[0]) if k[0] in TYPE_ORDER else 9, k[1] or ""))]
     return by_type, [accounts[code] for code in sorted(accounts)]
+
+
+def _row(**init):
+    return dict(init, odoo_count=0, xero_count=0, odoo_total=0.0, xero_total=0.0, odoo_paid=0.0, xero_paid=0.0)
 
 
 def detail(odoo_docs, xero_docs, draft_ok=False):

@@ -1,5 +1,3 @@
-import json
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
@@ -29,18 +27,13 @@ class XeroContactImportLine(models.TransientModel):
 
     @api.model
     def _values(self, contact):
-        """Line values of one Xero contact (the whole contact kept for the import)."""
-        roles = [label for flag, label in (("IsCustomer", _("Customer")), ("IsSupplier", _("Supplier")))
-                 if contact.get(flag)]
-        return {
-            "contact_id": contact["ContactID"],
-            "name": contact.get("Name"),
-            "email": contact.get("EmailAddress") or False,
-            "account_number": contact.get("AccountNumber") or False,
-            "tax_number": contact.get("TaxNumber") or False,
-            "roles": ", ".join(roles) or _("Neither yet (no documents)"),
-            "data": json.dumps(contact, sort_keys=True),
-        }
+        """Line values of one Xero contact (the whole contact kept for the
+        import), as the link wizard reads a contact found."""
+        found = self.env["xero.link.contact.result"]._values(contact)
+        values = {key: found[key] or False for key in ("contact_id", "name", "email", "account_number", "tax_number",
+                                                       "data")}
+        values["roles"] = found["roles"] or _("Neither yet (no documents)")
+        return values
 
     def write(self, vals):
         if not self.env.su and set(vals) - {"selected"}:
