@@ -26,3 +26,4 @@ from . import xero_tracking
 from . import xero_tracking_option
 from . import xero_contact_match
 from . import xero_import_job
+from . import xero_activity

@@ -97,10 +97,17 @@ class ResPartner(models.Model):
         return conn
 
     def action_xero_link(self):
-        """Open the "Link to Xero" wizard on this partner's commercial partner (Xero users)."""
+        """Open the "Link to Xero" wizard on this partner's commercial partner
+        (Xero users); for a linked partner, with its Xero contact read from
+        Xero and shown next to it."""
         self.ensure_one()
         check_user(self.env)
-        self._xero_connection()
+        conn = self._xero_connection()
+        partner = self.commercial_partner_id
+        if self.env["xero.binder"]._to_xero(partner, conn.company_id):
+            wizard = self.env["xero.link.contact"].with_context(default_partner_id=partner.id).create({})
+            wizard._xero_show_linked()
+            return wizard._reopen()
         return {
             "type": "ir.actions.act_window",
             "name": _("Link to Xero"),

@@ -35,7 +35,7 @@ SYSTEM_FIELDS = frozenset({
     "api_url", "identity_url", "login_url",
     "client_id", "client_secret", "access_token", "refresh_token", "token_expires_at", "token_scope",
     "webhook_key",
-    "tenant_id", "tenant_name", "xero_connection_id", "state", "state_message",
+    "tenant_id", "tenant_name", "xero_connection_id", "state", "state_message", "xero_short_codes",
 })
 
 
@@ -58,6 +58,8 @@ class XeroConnection(models.Model):
     tenant_name = fields.Char("Xero Organisation", copy=False, tracking=True)
     xero_connection_id = fields.Char("Xero Connection ID", copy=False,
                                      help="Identity API connection id, used to disconnect the organisation.")
+    xero_short_codes = fields.Json(copy=False, readonly=True,
+                                   help="ShortCode of each organisation connected (by tenant): Xero's deep links.")
 
     # -- endpoints: real Xero unless pointed at the local emulator
     api_url = fields.Char("API Base URL", required=True, default=REAL_API_URL, tracking=True)
@@ -85,7 +87,8 @@ class XeroConnection(models.Model):
     sync_start = fields.Datetime("First automatic sync", tracking=True)
     push_contacts = fields.Boolean("Push contact changes to Xero", tracking=True)
     contact_history = fields.Boolean("Write history notes in Xero", tracking=True,
-                                     help="Costs one API call per contact changed.")
+                                     help="A note in the Xero contact's history when Odoo creates it or sends a "
+                                     "change of it. Costs one API call per contact created or changed.")
     contact_default_title_id = fields.Many2one("res.partner.title", "Default title of imported persons",
                                                tracking=True, help="Xero has no title: persons imported from "
                                                "Xero get this one.")
@@ -394,12 +397,13 @@ class XeroConnection(models.Model):
 
     def action_xero_import_master_data(self, items=None):
         """Import accounts, tax rates and tracking (administrators); items too
-        with ``items`` or the context key ``xero_import_items``."""
+        with ``items`` or the context key ``xero_import_items``; only the parts
+        listed in the context key ``xero_import_parts`` (one "Import" button each)."""
         self.ensure_one()
         check_manager(self.env)
         if items is None:
             items = bool(self.env.context.get("xero_import_items"))
-        return scheduler.import_master_data(self, items=items)
+        return scheduler.import_master_data(self, items=items, parts=self.env.context.get("xero_import_parts"))
 
     def action_xero_import_items(self):
         return self.action_xero_import_master_data(items=True)

@@ -28,6 +28,10 @@ class XeroRemoteDocument(models.Model):
     total = fields.Float()
     total_tax = fields.Float("Tax")
     amount_due = fields.Float("Amount due", help="AmountDue of an invoice, RemainingCredit of a credit note.")
+    amount_paid = fields.Float("Amount paid", help="What the document's payments (refunds of a credit note) add up "
+                               "to, in its currency; credit allocations are not payments.")
+    payments = fields.Json(help="The document's payments as Xero lists them: [{PaymentID, Amount, Date}]. Empty "
+                           "on copies read before payments were kept.")
     updated = fields.Datetime("Updated in Xero")
     balances = fields.Json(help="Net line amounts per account code, in the base currency, signed.")
 

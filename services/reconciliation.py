@@ -56,6 +56,9 @@ class OdooDoc:
     in_range: bool = True
     balances: dict = field(default_factory=dict)  # {code: company-currency balance}
     note: str = ""
+    move_type: str = ""  # out_invoice, in_invoice, out_refund, in_refund
+    paid: float = 0.0  # what its payments settled (credit notes not counted), in its currency
+    payments: dict = field(default_factory=dict)  # {key: (label, amount, Xero PaymentID or "")}
 
 
 @dataclass
@@ -75,6 +78,8 @@ class XeroDoc:
     in_range: bool = True
     balances: dict = field(default_factory=dict)  # {code: company-currency balance}
     foreign: bool = False
+    paid: float = 0.0  # AmountPaid (refunds of a credit note), in its currency
+    payments: dict = field(default_factory=dict)  # {PaymentID: amount}
 
 
 def xero_balances(element, base_currency):
@@ -190,7 +195,8 @@ def _line(kind, odoo, xero, kinds=None):
                     odoo_due=0.0 if odoo.status == "cancelled" else odoo.due, odoo_status=odoo.status,
                     note=odoo.note)
     if xero is not None:
-        line.update(xero_id=xero.xero_id, xero_number=xero.number, xero_total=xero.total, xero_tax=xero.tax,
+        line.update(xero_id=xero.xero_id, xero_type=xero.xero_type, xero_number=xero.number, xero_total=xero.total,
+                    xero_tax=xero.tax,
                     xero_due=0.0 if XERO_STATUS.get(xero.status) == "cancelled" else xero.due,
                     xero_status=xero.status)
         line.setdefault("partner", xero.contact)

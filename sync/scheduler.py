@@ -51,8 +51,8 @@ def fetch_now(connection):
         "%(done)s imported, %(failed)s refused.", done=run.count_done, failed=run.count_failed))
 
 
-def import_master_data(connection, items=False):
-    return master.import_master_data(connection, items=items)
+def import_master_data(connection, items=False, parts=None):
+    return master.import_master_data(connection, items=items, parts=parts)
 
 
 def start_contact_import(connection, full=None):

@@ -35,3 +35,11 @@ from . import test_document_types
 from . import test_tour_po
 from . import test_mapping_suggestions
 from . import test_tour_demo
+from . import test_contact_travel
+from . import test_setup_parity
+from . import test_contact_choice
+from . import test_tour_contact_import
+from . import test_contact_side_by_side
+from . import test_tour_side_by_side
+from . import test_activity_report
+from . import test_reconciliation_reports

@@ -65,7 +65,8 @@ class SweepFixtures:
         # at its last step, every step answered: Finish would store the choices
         return self.sudo_as_user("xero.setup.wizard").create({
             "company_id": self.company.id, "step": "confirm", "import_choice": "no", "send_mode": "manual",
-            "start_date_choice": "custom", "import_start_date": "2019-01-01"})
+            "start_date_choice": "custom", "import_start_date": "2019-01-01", "start_date_confirmed": True,
+            "send_mode_confirmed": True})
 
     def _make_xero_link_contact(self):
         return self.sudo_as_user("xero.link.contact").with_context(
@@ -77,6 +78,17 @@ class SweepFixtures:
             "wizard_id": wizard.id, "contact_id": FORGED_ID, "name": "Found Contact", "status": "ACTIVE"})
         wizard.selected_id = result
         return result
+
+    def _make_xero_contact_import(self):
+        """With a listed contact, ticked: "Import" would create its partner."""
+        wizard = self.sudo_as_user("xero.contact.import").create({"connection_id": self.conn.id, "searched": True})
+        self.own(self.sudo_as_user("xero.contact.import.line").create({
+            "wizard_id": wizard.id, "contact_id": FORGED_ID, "name": "Listed Contact", "selected": True,
+            "data": json.dumps({"ContactID": FORGED_ID, "Name": "Listed Contact"})}))
+        return wizard
+
+    def _make_xero_contact_import_line(self):
+        return self.wizard("xero.contact.import").line_ids
 
     def _make_xero_dry_run(self):
         return self.sudo_as_user("xero.dry.run").create({"connection_id": self.conn.id})
@@ -150,6 +162,7 @@ class SweepFixtures:
             "xero.queue": lambda: case.row,
             "xero.sync.run": lambda: case.sync_run,
             "xero.sync.log": lambda: case.sync_log,
+            "xero.activity": lambda: self.env["xero.activity"].sudo().search([("run_id", "=", case.sync_run.id)]),
             "xero.import.job": lambda: case.job,
             "xero.contact.match": lambda: case.match,
             "xero.account": lambda: case.xero_account,
@@ -193,6 +206,8 @@ class SweepFixtures:
             ("xero.connect.wizard", "create"): ([{"pending_id": self.wizard("xero.oauth.state").id}], {}),
             ("xero.setup.wizard", "create"): ([{"company_id": company.id}], {}),
             ("xero.setup.wizard", "default_get"): ([["connection_id", "send_mode", "import_choice"]], {}),
+            ("xero.contact.import.line", "write"): ([{"data": json.dumps({"ContactID": FORGED_ID,
+                                                                           "Name": "Forged"})}], {}),
             ("xero.link.contact", "default_get"): (
                 [["partner_id", "connection_id", "current_contact_id"]], {"default_partner_id": case.partner_a.id}),
             ("xero.binder", "to_records"): (["res.partner", [BOUND_ID], company.id], {}),

@@ -116,9 +116,9 @@ class TestContactPush(XeroMasterCase):
         self.assertFalse(self.rows(), "pushing is off")
 
     def test_history_note_in_xero(self):
-        self.connection.contact_history = True
         partner = self.new_company("Historic Ltd", email="old@historic.example.com")
         self.ensure(partner)
+        self.connection.contact_history = True  # after the creation, which has its own note
         partner.email = "new@historic.example.com"
         partner.phone = "+1 555 1234"
         row = self.rows(partner)

@@ -73,11 +73,12 @@ XERO_USER_METHODS = {
     ("xero.dry.run", "action_send_now"), ("xero.queue", "action_retry"),
     ("xero.link.contact", "default_get"), ("xero.link.contact", "action_search"),
     ("xero.link.contact", "action_load_more"), ("xero.link.contact", "action_link_selected"),
-    ("xero.link.contact", "action_unlink"), ("xero.link.contact.result", "action_select"),
+    ("xero.link.contact", "action_unlink"), ("xero.link.contact", "action_show_linked"),
+    ("xero.link.contact.result", "action_select"),
     ("xero.link.contact.result", "action_link"),
     ("xero.reconciliation", "action_estimate"), ("xero.reconciliation", "action_run"),
     ("xero.reconciliation", "action_export_xlsx"), ("xero.reconciliation", "action_send_email"),
-    ("xero.queue", "action_open_record"), ("xero.sync.log", "action_open_record"),
+    ("xero.queue", "action_open_record"), ("xero.sync.log", "action_open_record"), ("xero.activity", "action_refresh"),
     ("xero.dry.run.line", "action_open_record"), ("xero.reconciliation.line", "action_open_record"),
 }
 #: Odoo's own operations on its own models, overridden by the addon for its

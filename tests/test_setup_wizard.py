@@ -80,11 +80,13 @@ class TestXeroSetupWizard(XeroTransactionCase):
         with Form(wizard) as form:
             form.start_date_choice = "custom"
             form.import_start_date = date(2020, 1, 15)  # the past is allowed
+            form.start_date_confirmed = True
         self.next(wizard, "send_mode")
 
         with Form(wizard) as form:
             self.assertEqual(form.send_mode, "manual", "manual is the default")
             form.send_mode = "manual"
+            form.send_mode_confirmed = True
         self.next(wizard, "confirm")
         self.assertIn("Yes, all customers and suppliers", wizard.summary)
         self.assertIn("2020-01-15", wizard.summary)
@@ -123,12 +125,14 @@ class TestXeroSetupWizard(XeroTransactionCase):
         with Form(wizard) as form:
             form.start_date_choice = "custom"
             form.import_start_date = date(2099, 7, 1)  # the future is allowed
+            form.start_date_confirmed = True
         self.next(wizard, "send_mode")
         with Form(wizard) as form:
             form.send_mode = "auto"
             self.assertEqual(form.sync_interval, 2, "every two hours by default")
             form.sync_interval = 6
             form.sync_start = datetime(2099, 7, 1, 6, 0)
+            form.send_mode_confirmed = True
         self.next(wizard, "confirm")
         self.assertIn("Automatically every 6 hour(s)", wizard.summary)
         self.assertIn(">No<", wizard.summary)
@@ -151,7 +155,7 @@ class TestXeroSetupWizard(XeroTransactionCase):
 
     def test_back_goes_to_the_previous_step(self):
         wizard = self.open_wizard()
-        wizard.write({"import_choice": "no"})
+        wizard.write({"import_choice": "no", "start_date_confirmed": True, "send_mode_confirmed": True})
         for step in ("import", "documents", "mappings", "start_date", "send_mode", "confirm"):
             self.next(wizard, step)
         for step in ("send_mode", "start_date", "mappings", "documents", "import", "connect"):
@@ -198,7 +202,7 @@ class TestXeroSetupWizard(XeroTransactionCase):
             with Form(wizard) as form:
                 form.start_date_choice = choice
             self.assertEqual(wizard.import_start_date, day, choice)
-        wizard.step = "confirm"
+        wizard.write({"step": "confirm", "start_date_confirmed": True, "send_mode_confirmed": True})
         wizard.action_finish()
         self.assertEqual(self.connection.import_start_date, date(2025, 7, 1))
 

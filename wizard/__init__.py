@@ -8,3 +8,6 @@ from . import xero_dry_run
 from . import xero_dry_run_line
 from . import xero_mapping_wizard
 from . import xero_mapping_wizard_line
+from . import xero_contact_import
+from . import xero_contact_import_line
+from . import xero_reconciliation_summary

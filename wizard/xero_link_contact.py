@@ -2,6 +2,12 @@
 more"), compare side by side, link, unlink, or type a ContactID after an
 explicit warning.
 
+Opened on a linked partner, it shows at once the partner next to its Xero
+contact as Xero has it now (read by id: addresses, e-mail, phone, numbers,
+and Xero's balances of the contact — owed and overdue, raw in the
+contact's currency), with the link that opens the contact in Xero, the
+search ("look up in Xero"), unlinking and the manual ContactID.
+
 Xero users search, link and unlink (every button checks it: the form is no
 guard against RPC); typing a ContactID by hand is for Xero administrators.
 Xero is read directly (a user's own read, no sync run): its errors are shown
@@ -14,7 +20,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..services.api import AccountingAdapter
+from ..services.deeplinks import contact_link
 from ..services.util import is_uuid
+from ..sync import organisation
 from ..sync.actions import check_user, user_errors
 
 PAGE_SIZE = 20
@@ -55,6 +63,18 @@ class XeroLinkContact(models.TransientModel):
     selected_account_number = fields.Char(related="selected_id.account_number", string="Xero account number")
     selected_tax_number = fields.Char(related="selected_id.tax_number", string="Xero tax number")
     selected_address = fields.Char(related="selected_id.address", string="Xero address")
+    selected_street_address = fields.Char(related="selected_id.street_address", string="Xero street address")
+    selected_has_balances = fields.Boolean(related="selected_id.has_balances")
+    selected_currency_id = fields.Many2one(related="selected_id.currency_id", string="Xero balances currency")
+    selected_ar_outstanding = fields.Monetary(related="selected_id.ar_outstanding", string="Owed to you",
+                                              currency_field="selected_currency_id")
+    selected_ar_overdue = fields.Monetary(related="selected_id.ar_overdue", string="Owed to you, overdue",
+                                          currency_field="selected_currency_id")
+    selected_ap_outstanding = fields.Monetary(related="selected_id.ap_outstanding", string="You owe",
+                                              currency_field="selected_currency_id")
+    selected_ap_overdue = fields.Monetary(related="selected_id.ap_overdue", string="You owe, overdue",
+                                          currency_field="selected_currency_id")
+    selected_xero_url = fields.Char(related="selected_id.xero_url", string="Open in Xero")
     selected_status = fields.Char(related="selected_id.status", string="Xero status")
     selected_linked_partner_id = fields.Many2one(related="selected_id.linked_partner_id",
                                                  string="Linked in Odoo to")
@@ -64,16 +84,22 @@ class XeroLinkContact(models.TransientModel):
     partner_vat = fields.Char(related="partner_id.vat", string="Odoo tax number")
     partner_ref = fields.Char(related="partner_id.ref", string="Odoo reference")
     partner_address = fields.Char("Odoo address", compute="_compute_partner_address")
+    partner_invoice_address = fields.Char("Odoo invoice address", compute="_compute_partner_address")
+    linked_error = fields.Char("Xero could not be read", readonly=True)
     # manual ContactID
     manual_contact_id = fields.Char("ContactID")
     manual_confirm = fields.Boolean("I have checked this ContactID in Xero")
 
     @api.depends("partner_id")
     def _compute_partner_address(self):
+        def text(p):
+            return ", ".join(x for x in (p.street, p.street2, p.city, p.state_id.code, p.zip, p.country_id.name) if x)
+
         for wiz in self:
             p = wiz.partner_id
-            wiz.partner_address = ", ".join(x for x in (p.street, p.street2, p.city, p.state_id.code, p.zip,
-                                                         p.country_id.name) if x)
+            wiz.partner_address = text(p)
+            invoice = p.child_ids.filtered(lambda c: c.type == "invoice" and c.active)[:1]
+            wiz.partner_invoice_address = text(invoice) if invoice else False
 
     @api.model
     def default_get(self, fields_list):
@@ -125,6 +151,42 @@ class XeroLinkContact(models.TransientModel):
         page_count = found.page_count
         self.write({"page": page, "searched": True,
                     "has_more": page < page_count if page_count is not None else len(contacts) == PAGE_SIZE})
+
+    # ------------------------------------------------------------ the linked contact
+    def action_show_linked(self):
+        """Read the linked Xero contact again and show it next to the partner (Xero users)."""
+        self.ensure_one()
+        check_user(self.env)
+        self._xero_show_linked()
+        return self._reopen()
+
+    def _xero_show_linked(self):
+        """Show the linked contact as Xero has it now, next to the partner:
+        one call (by id: Xero then gives its balances), one more the first
+        time for the organisation's ShortCode (the link to Xero). A failed
+        read is said in the wizard instead of raised: unlinking and the
+        manual ContactID stay at hand. Nothing to show when not linked."""
+        self.ensure_one()
+        if not self.current_contact_id:
+            return
+        xero = AccountingAdapter(self.connection_id.sudo()._xero_client())
+        missing = _("Xero has no contact with the ContactID %s any more: unlink it, or type the right one "
+                    "below.", self.current_contact_id)
+        try:
+            with user_errors(self.env, not_found=missing):
+                contact = xero.contact(self.current_contact_id)
+                organisation.short_code(self.connection_id, xero)
+        except UserError as exc:
+            self.sudo().write({"linked_error": exc.args[0], "selected_id": False})
+            return
+        if not contact:
+            self.sudo().write({"linked_error": missing, "selected_id": False})
+            return
+        Result = self.env["xero.link.contact.result"].sudo()
+        self.result_ids.filtered(lambda r: r.contact_id == contact["ContactID"] and r.sequence < 0).sudo().unlink()
+        result = Result.create(dict(Result._values(contact), wizard_id=self.id, sequence=-1,
+                                    linked_partner_id=self.partner_id.id))
+        self.sudo().write({"selected_id": result.id, "linked_error": False})
 
     # ------------------------------------------------------------ link / unlink
     def action_link_selected(self):
@@ -229,17 +291,51 @@ class XeroLinkContactResult(models.TransientModel):
     account_number = fields.Char(readonly=True)
     tax_number = fields.Char(readonly=True)
     address = fields.Char(readonly=True)
+    street_address = fields.Char(readonly=True)
     status = fields.Char(readonly=True)
+    has_balances = fields.Boolean(readonly=True, help="Xero gave the contact's balances (by id or in pages).")
+    currency_code = fields.Char(readonly=True, help="The contact's default currency in Xero, if it has one.")
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    ar_outstanding = fields.Monetary("Owed to you", readonly=True)
+    ar_overdue = fields.Monetary("Owed to you, overdue", readonly=True)
+    ap_outstanding = fields.Monetary("You owe", readonly=True)
+    ap_overdue = fields.Monetary("You owe, overdue", readonly=True)
+    xero_url = fields.Char("Open in Xero", compute="_compute_xero_url")
     roles = fields.Char("Customer / supplier", readonly=True)
     linked_partner_id = fields.Many2one("res.partner", "Linked in Odoo to", readonly=True)
     data = fields.Text(readonly=True)
+
+    @api.depends("currency_code")
+    def _compute_currency_id(self):
+        """The contact's currency; Xero's balances of a contact without one are in the organisation's base
+        currency (the company's)."""
+        Currency = self.env["res.currency"].with_context(active_test=False)
+        for result in self:
+            found = Currency.search([("name", "=", result.currency_code)], limit=1) if result.currency_code else None
+            result.currency_id = found or result.wizard_id.connection_id.company_id.currency_id
+
+    @api.depends("contact_id")
+    def _compute_xero_url(self):
+        for result in self:
+            code = organisation.known_short_code(result.wizard_id.connection_id)
+            result.xero_url = contact_link(code, result.contact_id)
 
     @api.model
     def _values(self, contact):
         addresses = {a.get("AddressType"): a for a in contact.get("Addresses") or []}
         roles = [label for flag, label in (("IsCustomer", _("Customer")), ("IsSupplier", _("Supplier")))
                  if contact.get(flag)]
+        balances = contact.get("Balances") or {}
+        receivable = balances.get("AccountsReceivable") or {}
+        payable = balances.get("AccountsPayable") or {}
         return {
+            "street_address": _address_text(addresses.get("STREET") or {}),
+            "has_balances": "Balances" in contact,
+            "currency_code": contact.get("DefaultCurrency") or False,
+            "ar_outstanding": float(receivable.get("Outstanding") or 0.0),
+            "ar_overdue": float(receivable.get("Overdue") or 0.0),
+            "ap_outstanding": float(payable.get("Outstanding") or 0.0),
+            "ap_overdue": float(payable.get("Overdue") or 0.0),
             "contact_id": contact.get("ContactID"),
             "name": contact.get("Name"),
             "person": " ".join(p for p in (contact.get("FirstName"), contact.get("LastName")) if p),

@@ -10,6 +10,15 @@
    them with Odoo (:mod:`..services.reconciliation`) and lists what differs.
 3. Export the lines to a spreadsheet, or email it.
 
+Three reports over the same reads: the differences (the default: what
+differs, nothing when all agrees), the summary (any range: per kind of
+document and per account, each side's counts, totals and payments) and the
+detailed report (at most one month, refused before any call when longer:
+every document line by line, its payments compared, payments present on
+one side only) — :mod:`.reconciliation_report`. Every line opens its Odoo
+record and its Xero document (Xero's deep link; the organisation's
+ShortCode is read once, by the first summary or detailed report).
+
 Both reads are runs of kind ``reconciliation`` (``xero.sync.run``): they
 take the report's own lock of the connection — one report reads Xero at a
 time, while the sync goes on — and a failed read is recorded on its run and
@@ -29,9 +38,11 @@ from odoo.tools import email_normalize, email_split
 
 from ..services import reconciliation as recon
 from ..services.errors import XeroMappingError
+from ..sync import organisation
 from ..sync.actions import check_user, user_errors
 from ..sync.importers import documents
 from ..sync.run import SyncRun
+from . import reconciliation_report as report
 
 MOVE_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
 LINE_KINDS = [
@@ -42,7 +53,12 @@ LINE_KINDS = [
     ("total", "Total differs"),
     ("amount_due", "Amount due differs"),
     ("balance", "Account balance differs"),
+    ("paid", "Amount paid differs"),
+    ("payment_odoo", "Payment in Odoo only"),
+    ("payment_xero", "Payment in Xero only"),
+    ("matched", "Agrees"),
 ]
+REPORT_TYPES = [("differences", "Differences"), ("summary", "Summary"), ("detailed", "Detailed (one month)")]
 
 
 def _month_start():
@@ -61,6 +77,12 @@ class XeroReconciliation(models.TransientModel):
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
     date_from = fields.Date("From", required=True, default=_month_start)
     date_to = fields.Date("To", required=True, default=fields.Date.context_today)
+    report_type = fields.Selection(REPORT_TYPES, "Report", default="differences", required=True,
+                                   help="Differences: only what differs. Summary: counts and totals per kind of "
+                                   "document and per account, any range. Detailed: every document and payment, "
+                                   "line by line, one month at most.")
+    range_warning = fields.Char(compute="_compute_range_warning")
+    summary_ids = fields.One2many("xero.reconciliation.summary", "wizard_id", readonly=True)
     date_start = fields.Date(
         "Compared from", compute="_compute_date_start",
         help="Documents dated before the connection's start date are never sent to Xero and are "
@@ -94,6 +116,11 @@ class XeroReconciliation(models.TransientModel):
         for wiz in self:
             start = wiz.connection_id.import_start_date
             wiz.date_start = max(wiz.date_from, start) if wiz.date_from and start else wiz.date_from
+
+    @api.depends("report_type", "date_from", "date_to")
+    def _compute_range_warning(self):
+        for wiz in self:
+            wiz.range_warning = report.detail_range_error(wiz) or False
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
@@ -132,6 +159,7 @@ class XeroReconciliation(models.TransientModel):
         report will cost (see the module doc); uses one call per collection."""
         self.ensure_one()
         check_user(self.env)
+        self._check_range()
         self._read_xero(self.env._("Reconciliation report: API use"),
                         lambda ctx: self._store_estimate(documents.count_changes(ctx), ctx))
         return self._reopen()
@@ -141,7 +169,7 @@ class XeroReconciliation(models.TransientModel):
             "state": "estimated",
             "count_invoices": counts.get("Invoices") or 0,
             "count_credit_notes": counts.get("CreditNotes") or 0,
-            "estimate_calls": documents.call_estimate(counts),
+            "estimate_calls": documents.call_estimate(counts) + self._short_code_calls(),
             "probe_calls": ctx.api.calls,
             "day_remaining": ctx.client.day_remaining or 0,
             "api_calls": 0,
@@ -152,6 +180,7 @@ class XeroReconciliation(models.TransientModel):
         list; email the result when addresses are given."""
         self.ensure_one()
         check_user(self.env)
+        self._check_range()
         self._read_xero(self.env._("Reconciliation report"), self._run_report)
         if self.email_to:
             self._send_email()
@@ -163,9 +192,23 @@ class XeroReconciliation(models.TransientModel):
         counts = {"Invoices": self.count_invoices, "CreditNotes": self.count_credit_notes}
         before = ctx.api.calls
         documents.refresh(ctx, counts)
+        if self.report_type != "differences":
+            organisation.short_code(self.connection_id, ctx.api)
         self.api_calls = ctx.api.calls - before
-        self._compare()
+        if self.report_type == "differences":
+            self._compare()
+        else:
+            report.build(self)
         self._log_run(ctx.run)
+
+    def _check_range(self):
+        error = report.detail_range_error(self)
+        if error:
+            raise UserError(error)
+
+    def _short_code_calls(self):
+        """The call the summary and detailed reports make once, for Xero's deep links."""
+        return int(self.report_type != "differences" and not organisation.known_short_code(self.connection_id))
 
     # ------------------------------------------------------------ comparison
     def _xero_code(self, account, cache):
@@ -216,7 +259,8 @@ class XeroReconciliation(models.TransientModel):
                 currency=move.currency_id.name, digits=move.currency_id.decimal_places,
                 partner=move.partner_id.display_name or "", date=move.invoice_date,
                 in_range=move.id in in_range_ids,
-                balances={c: round(a, 2) for c, a in balances.get(move.id, {}).items()}, note=note))
+                balances={c: round(a, 2) for c, a in balances.get(move.id, {}).items()}, note=note,
+                move_type=move.move_type))
         return docs
 
     def _xero_docs(self, start, end, odoo_ids):
@@ -231,7 +275,9 @@ class XeroReconciliation(models.TransientModel):
             status=snap.status or "", total=snap.total, tax=snap.total_tax, due=snap.amount_due,
             currency=snap.currency_code or base, date=snap.date, contact=snap.contact_name or "",
             in_range=snap.id in in_range_ids, balances=snap.balances or {},
-            foreign=(snap.currency_code or base) != base) for snap in in_range | linked}
+            foreign=(snap.currency_code or base) != base, paid=snap.amount_paid,
+            payments={p["PaymentID"]: p.get("Amount") or 0.0 for p in snap.payments or []})
+            for snap in in_range | linked}
 
     def _compare(self):
         """Compare the stored snapshots with Odoo and write the result lines."""
@@ -324,6 +370,7 @@ class XeroReconciliation(models.TransientModel):
             sheet.write(row, 17, line.description or "")
         sheet.set_column(0, 3, 22)
         sheet.set_column(17, 17, 60)
+        report.write_summary_sheet(self, book)
         book.close()
         return out.getvalue()
 

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..services.deeplinks import document_link
+from ..sync.organisation import known_short_code
 from .xero_reconciliation import LINE_KINDS
 
 STATUS_LABELS = {
@@ -41,6 +43,22 @@ class XeroReconciliationLine(models.TransientModel):
     xero_balance = fields.Float("Xero balance")
     difference = fields.Float("Gap", help="Odoo minus Xero: total of a document, balance of an account.")
     description = fields.Char("Details")
+    xero_type = fields.Char("Xero type")
+    odoo_paid = fields.Float("Paid in Odoo", help="A document: what its payments settled. A payment: its amount.")
+    xero_paid = fields.Float("Paid in Xero", help="A document: its amount paid. A payment: its amount.")
+    payment = fields.Char(help="The payment of a payment line.")
+    payment_id = fields.Char("Xero PaymentID")
+    xero_url = fields.Char("Open in Xero", compute="_compute_xero_url",
+                           help="The document in Xero (Xero's deep link).")
+
+    @api.depends("xero_id", "xero_type")
+    def _compute_xero_url(self):
+        codes = {}
+        for line in self:
+            conn = line.wizard_id.connection_id
+            if conn.id not in codes:
+                codes[conn.id] = known_short_code(conn)
+            line.xero_url = document_link(codes[conn.id], line.xero_type, line.xero_id) or False
 
     @api.depends("kind")
     def _compute_sequence(self):
@@ -60,6 +78,13 @@ class XeroReconciliationLine(models.TransientModel):
         if kind == "missing_odoo":
             return self.env._("%(status)s in Xero (total %(total)s), linked to no Odoo document.",
                      status=status(result.get("xero_status")), total=money(result.get("xero_total")))
+        if kind == "matched":
+            return self.env._("Agrees.")
+        if kind in ("payment_odoo", "payment_xero"):
+            where = self.env._("in Odoo, not in Xero") if kind == "payment_odoo" else self.env._(
+                "in Xero, not in Odoo")
+            return self.env._("Payment %(payment)s of %(amount)s %(where)s.", payment=result.get("payment") or "",
+                              amount=money(result.get("odoo_paid") or result.get("xero_paid")), where=where)
         if kind == "balance":
             return self.env._("Account %(code)s: %(odoo)s in Odoo, %(xero)s in Xero, on documents that otherwise "
                      "agree: a line is on another account on one side.", code=result.get("account_code"),
@@ -70,9 +95,9 @@ class XeroReconciliationLine(models.TransientModel):
                 parts.append(self.env._("status %(odoo)s in Odoo, %(xero)s in Xero",
                                odoo=status(result.get("odoo_status")), xero=status(result.get("xero_status"))))
             else:
-                field = {"tax": "tax", "total": "total", "amount_due": "due"}[difference]
+                field = {"tax": "tax", "total": "total", "amount_due": "due", "paid": "paid"}[difference]
                 labels = {"tax": self.env._("tax"), "total": self.env._("total"),
-                          "amount_due": self.env._("amount due")}
+                          "amount_due": self.env._("amount due"), "paid": self.env._("amount paid")}
                 label = labels[difference]
                 parts.append(self.env._("%(what)s %(odoo)s in Odoo, %(xero)s in Xero", what=label,
                                odoo=money(result.get(f"odoo_{field}")), xero=money(result.get(f"xero_{field}"))))

@@ -27,6 +27,7 @@ STEPS = [
 STEP_ORDER = [key for key, _label in STEPS]
 START_DATE_CHOICES = [
     ("today", "Today"),
+    ("first_entry", "The day this company started using Odoo Accounting"),
     ("quarter", "Start of this quarter"),
     ("fiscal_year", "Start of this fiscal year"),
     ("next_quarter", "Start of next quarter"),
@@ -39,12 +40,29 @@ DOCUMENT_FIELDS = ("send_invoices", "send_bills", "send_credit_notes", "send_pur
 PO_STATUSES = [("DRAFT", "Draft"), ("SUBMITTED", "Awaiting approval"), ("AUTHORISED", "Approved")]
 
 
+def first_entry_date(company):
+    """The date of ``company``'s first posted journal entry (the day it
+    started using Odoo Accounting), or None when it has posted nothing."""
+    first = company.env["account.move"].sudo().search(
+        [("company_id", "=", company.id), ("state", "=", "posted")], order="date, id", limit=1)
+    return first.date or None
+
+
 def quick_start_date(company, choice, today):
     """The date of a quick choice for ``company`` on ``today``.
 
     Quarters are counted from the first day of the company's fiscal year
     (a fiscal year starting on 1 July has quarters starting in July,
-    October, January and April)."""
+    October, January and April). "The day this company started using Odoo
+    Accounting" is the date of its first posted entry (today when it has
+    none)."""
+    if choice == "first_entry":
+        return first_entry_date(company) or today
+    return period_start(company, choice, today)
+
+
+def period_start(company, choice, today):
+    """The date of a quick choice counted in periods (see :func:`quick_start_date`)."""
     fiscal = company.compute_fiscalyear_dates(today)
     fy_start = fiscal["date_from"]
     if choice == "today":
@@ -85,6 +103,9 @@ class XeroSetupWizard(models.TransientModel):
         string="Import contacts")
     import_confirmed = fields.Boolean(
         "I understand that the import takes the contacts as Xero holds them and cannot be undone")
+    contact_title_id = fields.Many2one(
+        "res.partner.title", "Title of imported persons",
+        help="Xero has no title: the persons imported from Xero get this one (none unless you choose one).")
 
     send_invoices = fields.Boolean("Customer invoices", default=True)
     send_bills = fields.Boolean("Vendor bills", default=True)
@@ -98,11 +119,14 @@ class XeroSetupWizard(models.TransientModel):
         "Import start date", compute="_compute_import_start_date", store=True, readonly=False,
         precompute=True, required=True)
     documents_count = fields.Integer(compute="_compute_documents_count")
+    start_date_confirmed = fields.Boolean(
+        "I confirm this date: documents dated before it are never sent to Xero")
 
     send_mode = fields.Selection([("manual", "Manually"), ("auto", "Automatically")],
                                  default="manual", required=True)
     sync_interval = fields.Integer("Every (hours)", default=2)
     sync_start = fields.Datetime("Starting at", default=lambda self: self._default_sync_start())
+    send_mode_confirmed = fields.Boolean("I confirm this send mode")
 
     summary = fields.Html(compute="_compute_summary", sanitize=False)
 
@@ -123,6 +147,7 @@ class XeroSetupWizard(models.TransientModel):
                 "connection_id": conn.id,
                 "import_choice": "yes" if conn.import_contacts else values.get("import_choice"),
                 "import_confirmed": conn.import_contacts,
+                "contact_title_id": conn.contact_default_title_id.id,
                 "send_mode": conn.send_mode,
                 "sync_interval": conn.sync_interval or 2,
                 "sync_start": conn.sync_start or values.get("sync_start"),
@@ -197,7 +222,8 @@ class XeroSetupWizard(models.TransientModel):
                 ("invoice_date", ">=", wizard.import_start_date)])
 
     @api.depends("tenant_name", "import_choice", "import_start_date", "send_mode", "sync_interval",
-                 "sync_start", "start_date_choice", "po_status", "mapping_todo", *DOCUMENT_FIELDS)
+                 "sync_start", "start_date_choice", "po_status", "mapping_todo", "contact_title_id",
+                 *DOCUMENT_FIELDS)
     def _compute_summary(self):
         for wizard in self:
             types = [wizard._fields[name].get_description(self.env)["string"] for name in DOCUMENT_FIELDS
@@ -209,6 +235,10 @@ class XeroSetupWizard(models.TransientModel):
                 (_("Xero organisation"), wizard.tenant_name or _("not connected")),
                 (_("Import contacts from Xero"),
                  _("Yes, all customers and suppliers") if wizard.import_choice == "yes" else _("No")),
+            ]
+            if wizard.import_choice == "yes":
+                rows.append((_("Title of imported persons"), wizard.contact_title_id.name or _("None")))
+            rows += [
                 (_("Documents to send"), ", ".join(types) or _("none")),
                 (_("Accounts and taxes"), wizard.mapping_todo or _("Everything in use is mapped")),
                 (_("Import start date"), _(
@@ -278,11 +308,16 @@ class XeroSetupWizard(models.TransientModel):
             raise UserError(_("Choose at least one type of document to send to Xero."))
         if step == "start_date" and not self.import_start_date:
             raise UserError(_("Choose the import start date."))
+        if step == "start_date" and not self.start_date_confirmed:
+            raise UserError(_("Tick the box to confirm the import start date: documents dated before it are "
+                              "never sent to Xero."))
         if step == "send_mode" and self.send_mode == "auto":
             if self.sync_interval < 1:
                 raise UserError(_("The automatic send runs at least every hour: enter 1 or more."))
             if not self.sync_start:
                 raise UserError(_("Enter when the automatic send starts."))
+        if step == "send_mode" and not self.send_mode_confirmed:
+            raise UserError(_("Tick the box to confirm the send mode."))
 
     def action_next(self):
         self.ensure_one()
@@ -312,6 +347,7 @@ class XeroSetupWizard(models.TransientModel):
             "send_mode": self.send_mode,
             "po_status": self.po_status,
             **{name: self[name] for name in DOCUMENT_FIELDS},
+            "contact_default_title_id": self.contact_title_id.id,
         }
         if self.send_mode == "auto":
             values.update({"sync_interval": self.sync_interval, "sync_start": self.sync_start})

@@ -17,7 +17,7 @@ from .api import (
     ok,
     run_batch,
 )
-from .util import is_uuid, new_id, public
+from .util import day_ms, dec, is_uuid, new_id, num, parse_date_ms, public, r2
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 READ_ONLY = {
@@ -50,6 +50,41 @@ def name_taken_message(name: str) -> str:
 def render(obj: dict) -> dict:
     """A contact as the API returns it."""
     return public(obj)
+
+
+def balances(ctx: Ctx, contact_id: str) -> dict:
+    """Xero's ``Balances`` of a contact: what is outstanding and overdue on its
+    approved sales invoices (AccountsReceivable) and bills (AccountsPayable),
+    raw — summed in each document's own currency, not converted ("not
+    converted to base currency", Xero's Contact schema). Approved credit notes
+    lower the outstanding amount by their remaining credit; an invoice is
+    overdue when its DueDate is before today (emulator clock, UTC)."""
+    today = day_ms(ctx.now_ms)
+    out = {"AccountsReceivable": [dec(0), dec(0)], "AccountsPayable": [dec(0), dec(0)]}
+    for coll, due_key in (("Invoices", "AmountDue"), ("CreditNotes", "RemainingCredit")):
+        for doc in ctx.org.data[coll].values():
+            if doc.get("Status") != "AUTHORISED" or (doc.get("Contact") or {}).get("ContactID") != contact_id:
+                continue
+            side = out["AccountsReceivable" if doc.get("Type", "").startswith("ACCREC") else "AccountsPayable"]
+            amount = dec(doc.get(due_key))
+            if coll == "CreditNotes":
+                side[0] -= amount
+                continue
+            side[0] += amount
+            due = parse_date_ms(doc.get("DueDate")) if doc.get("DueDate") else None
+            if due is not None and due < today:
+                side[1] += amount
+    return {key: {"Outstanding": num(r2(v[0])), "Overdue": num(r2(v[1]))} for key, v in out.items()}
+
+
+def render_full(ctx: Ctx):
+    """Renderer of a contact fetched by id or in pages: with its ``Balances``
+    (Xero returns them only then, like ContactPersons and PaymentTerms)."""
+
+    def render_one(obj: dict) -> dict:
+        return dict(render(obj), Balances=balances(ctx, obj["ContactID"]))
+
+    return render_one
 
 
 def summary(contact: dict) -> dict:
@@ -209,15 +244,21 @@ def handle(ctx: Ctx) -> object:
             filters.append(lambda c: c.get("ContactStatus") != "ARCHIVED")
         if req.q("searchTerm"):
             filters.append(search_filter(req.q("searchTerm")))
+        paged = req.q("page") is not None or req.q("pageSize") is not None
         return list_objects(
-            ctx, org.data["Contacts"].values(), "Contacts", render, id_field="ContactID", extra_filters=filters
+            ctx,
+            org.data["Contacts"].values(),
+            "Contacts",
+            render_full(ctx) if paged else render,
+            id_field="ContactID",
+            extra_filters=filters,
         )
     if req.method == "GET":
         if is_uuid(cid):
-            return ok(ctx, "Contacts", [render(find(ctx, "Contacts", cid))])
+            return ok(ctx, "Contacts", [render_full(ctx)(find(ctx, "Contacts", cid))])
         for c in org.data["Contacts"].values():
             if c.get("ContactNumber") == cid:
-                return ok(ctx, "Contacts", [render(c)])
+                return ok(ctx, "Contacts", [render_full(ctx)(c)])
         raise not_found()
     if cid is not None and cid not in org.data["Contacts"]:
         raise not_found()

@@ -263,3 +263,23 @@ class AccountingAdapter:
 
     def items(self):
         return self.client.accounting("get_items").data.get("Items") or []
+
+    # ------------------------------------------------------------ choosing contacts, deep links
+    def contact_choice_page(self, number, size, term=None, role=None):
+        """Page ``number`` (of ``size``) of the active contacts, by name, for a
+        user choosing which to import: Xero's search on ``term`` (name, e-mail,
+        numbers), and ``role`` "customer" or "supplier" keeps the contacts Xero
+        flags so plus those it flags neither (Xero sets the flags only once a
+        contact has documents: a new contact is not hidden)."""
+        kwargs = {"page": number, "page_size": size, "order": "Name"}
+        if term:
+            kwargs["search_term"] = term
+        if role in ("customer", "supplier"):
+            flag = "IsCustomer" if role == "customer" else "IsSupplier"
+            kwargs["where"] = f"{flag}==true OR (IsCustomer==false AND IsSupplier==false)"
+        return page_of(self.client.accounting("get_contacts", **kwargs), "Contacts", number, size)
+
+    def organisation(self):
+        """The organisation (its ``ShortCode`` makes Xero's deep links)."""
+        found = self.client.accounting("get_organisations").data.get("Organisations") or []
+        return found[0] if found else {}

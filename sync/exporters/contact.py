@@ -10,8 +10,12 @@ notes (queue action ``history``).
   other partner is linked to are this request's (linked, not refused as a
   duplicate name);
 * history — what changed, written in the Xero contact's history after it is
-  updated: one call per note, through the outbox like everything else.
+  updated, and who created it from Odoo after it is created (when the
+  connection writes history notes): one call per note, through the outbox
+  like everything else.
 """
+
+from odoo import fields
 
 from ...services.errors import (
     XeroAuthError,
@@ -28,6 +32,17 @@ from ..outbox import permission_message
 NAME_TAKEN = "is already assigned to another contact"
 #: Xero's longest history note
 MAX_NOTE = 2000
+
+
+def creation_note(partner, user):
+    """The history note of a contact created from Odoo: who (the user whose
+    action queued it), when, and what Xero was given (name, e-mail, phone)."""
+    env = partner.env
+    details = "; ".join(f"{label}: {value}" for label, value in (
+        (env._("Name"), partner.name), (env._("Email"), partner.email), (env._("Phone"), partner.phone))
+        if value)
+    return env._("Created in Odoo by %(user)s on %(date)s UTC: %(details)s", user=user.name or "",
+                 date=fields.Datetime.to_string(fields.Datetime.now())[:16], details=details)
 
 
 class ContactExporter(Exporter):
@@ -49,9 +64,14 @@ class ContactExporter(Exporter):
 
         Bound partners cost no call (an archived Xero contact is an error).
         The others get a "contact" row (the open one is reused, a row in
-        flight is replayed) and those rows are sent in batches now. Returns
-        ``{partner id: message}`` (the given partners and their commercial
-        partners) for those that could not be made available."""
+        flight is replayed) and those rows are sent in batches now. When the
+        connection does not push contact changes, bound partners changed
+        since Xero last accepted them go in the same batches (see
+        :meth:`changed`): their change travels with their next document.
+        Returns ``{partner id: message}`` (the given partners and their
+        commercial partners) for those that could not be made available —
+        never a changed partner whose update Xero refused: it is in Xero, its
+        document goes on, and the refusal stays on its queue row."""
         env, company = self.env, self.company
         Queue = env["xero.queue"].sudo()
         commercial = partners.commercial_partner_id.sudo().with_company(company)
@@ -64,21 +84,23 @@ class ContactExporter(Exporter):
                 errors[partner.id] = env._(
                     "The Xero contact %(name)s linked to %(partner)s is archived: restore it in Xero or link another "
                     "contact (partner ▸ Xero ▸ Link to Xero).", name=partner.name, partner=partner.display_name)
+        hashes = self.changed(commercial.filtered(lambda p: p.xero_contact_id and p.id not in errors))
+        stale = commercial.browse(list(hashes))
         rows = Queue.search([("connection_id", "=", self.connection.id), ("res_model", "=", "res.partner"),
-                             ("res_id", "in", unbound.ids), ("action", "=", "contact"), ("state", "=", "sending")])
+                             ("res_id", "in", (unbound | stale).ids), ("action", "=", "contact"),
+                             ("state", "=", "sending")])
         in_flight = set(rows.mapped("res_id"))
-        hashes = {}
         for partner in unbound.filtered(lambda p: p.id not in in_flight):
             try:
                 hashes[partner.id] = contact_hash(contact_payload(partner))
             except XeroMappingError as exc:
                 errors[partner.id] = exc.message
-        for row in Queue._xero_enqueue_batch(self.connection, unbound.filtered(lambda p: p.id in hashes), "contact",
-                                             hashes=hashes):
-            if row.state == "failed":  # unchanged since Xero refused it
-                errors[row.res_id] = row.message or env._("Xero refused %s.", row.record_name)
-            else:
+        queued = (unbound | stale).filtered(lambda p: p.id in hashes and p.id not in in_flight)
+        for row in Queue._xero_enqueue_batch(self.connection, queued, "contact", hashes=hashes):
+            if row.state != "failed":
                 rows |= row
+            elif row.res_id in unbound.ids:  # unchanged since Xero refused it
+                errors[row.res_id] = row.message or env._("Xero refused %s.", row.record_name)
         if rows:
             self.process(rows)
             last_row = {row.res_id: row for row in rows}
@@ -92,6 +114,32 @@ class ContactExporter(Exporter):
             if message:
                 result[partner.id] = result[partner.commercial_partner_id.id] = message
         return result
+
+    def changed(self, partners):
+        """``{partner id: hash}`` of the bound ``partners`` whose Xero contact
+        is out of date, when the connection does not push changes (when it
+        does, their rows are queued as they change and sent first).
+
+        Out of date: what Xero last accepted is known (``xero_contact_hash``)
+        and the partner's contact differs from it now. Skipped: partners
+        whose last accepted version is unknown (linked by hand or imported
+        before this was recorded: an edit is what tells), partners already
+        checked in this run (each batch of documents asks again), and
+        partners Xero would refuse as they are (their document goes to the
+        contact Xero has)."""
+        if self.connection.push_contacts:
+            return {}
+        checked = vars(self.ctx).setdefault("contacts_checked", set())
+        hashes = {}
+        for partner in partners.filtered(lambda p: p.xero_contact_hash and p.id not in checked):
+            checked.add(partner.id)
+            try:
+                digest = contact_hash(self.payload(partner))
+            except XeroMappingError:
+                continue
+            if digest != partner.xero_contact_hash:
+                hashes[partner.id] = digest
+        return hashes
 
     # ------------------------------------------------------------ steps
     def build(self, row):
@@ -120,7 +168,10 @@ class ContactExporter(Exporter):
             note = row.xero_history_note
             row._xero_succeed(self.run, "contact", xero_id=contact_id)
             sent = row._xero_element()
-            if note and self.connection.contact_history and sent.get("ContactID"):
+            if self.connection.contact_history and not sent.get("ContactID") and contact_id:
+                # created by this request: its creation goes in the contact's history
+                note = creation_note(partner, row.create_uid)
+            if note and self.connection.contact_history and contact_id:
                 # what changed goes in the contact's history, by the history exporter, in this run
                 self.env["xero.queue"].sudo()._xero_enqueue(self.connection, partner, action="history",
                                                             xero_id=contact_id, xero_history_note=note)

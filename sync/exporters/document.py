@@ -145,7 +145,7 @@ class DocumentExporter(Exporter):
             # only the partner ids are kept: a run of 10,000 documents never holds them all
             self.env.invalidate_all()
         partners = self.env["res.partner"].sudo().with_company(self.company).browse(sorted(partner_ids))
-        partners = partners.filtered(lambda p: not p.xero_contact_id)
+        partners = partners.filtered(lambda p: not p.xero_contact_id or p.xero_contact_hash)  # new or changed
         if partners:
             self._contacts().ensure(partners)
 

@@ -98,7 +98,19 @@ def snapshot_values(connection, collection, element, base_currency):
         "amount_due": float(due or 0.0),
         "updated": parse_xero_datetime(element.get("UpdatedDateUTC")),
         "balances": xero_balances(element, base_currency),
+        "amount_paid": paid_amount(element),
+        "payments": [{"PaymentID": p.get("PaymentID"), "Amount": float(p.get("Amount") or 0.0), "Date": p.get("Date")}
+                     for p in element.get("Payments") or [] if p.get("PaymentID")],
     }
+
+
+def paid_amount(element):
+    """What a document's payments add up to, in its currency: Xero's
+    ``AmountPaid`` of an invoice; the refunds (``Payments``) of a credit note,
+    which has no such field. Credit allocations are not payments."""
+    if "AmountPaid" in element:
+        return float(element.get("AmountPaid") or 0.0)
+    return round(sum(float(p.get("Amount") or 0.0) for p in element.get("Payments") or []), 2)
 
 
 def store(env, connection, collection, elements):

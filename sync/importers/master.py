@@ -23,24 +23,34 @@ from ..run import SyncRun, commit
 COUNT_KEYS = ("created", "updated", "unchanged")
 
 
-def import_master_data(connection, items=False):
+#: the parts of master data, each imported on its own (``parts`` of :func:`import_master_data`)
+PARTS = ("accounts", "tax_rates", "tracking", "items")
+
+
+def import_master_data(connection, items=False, parts=None):
     """Import accounts, tax rates and tracking, and items when ``items``;
-    return a notification saying what changed (or why it failed).
+    or only the ``parts`` named (of :data:`PARTS`, in that order); return a
+    notification saying what changed (or why it failed).
 
     Raises UserError when the connection is not connected or another sync
     of it is running."""
     connection.ensure_one()
     env = connection.env
-    sync = SyncRun(connection, "master", "manual", operation=env._("Import master data"), one_off=True)
+    if parts is None:
+        parts = PARTS if items else PARTS[:3]
+    parts = [part for part in PARTS if part in parts]
+    labels = {"accounts": env._("Accounts"), "tax_rates": env._("Tax rates"), "tracking": env._("Tracking"),
+              "items": env._("Items")}
+    importers = {"accounts": import_accounts, "tax_rates": import_tax_rates, "tracking": import_tracking,
+                 "items": import_items}
+    operation = env._("Import master data") if parts in (list(PARTS), list(PARTS[:3])) else env._(
+        "Import from Xero: %s", ", ".join(labels[part] for part in parts))
+    sync = SyncRun(connection, "master", "manual", operation=operation, one_off=True)
     with sync as ctx:
-        counts = {env._("Accounts"): import_accounts(ctx)}
-        commit(ctx.env)
-        counts[env._("Tax rates")] = import_tax_rates(ctx)
-        commit(ctx.env)
-        counts[env._("Tracking")] = import_tracking(ctx)
-        commit(ctx.env)
-        if items:
-            counts[env._("Items")] = import_items(ctx)
+        counts = {}
+        for part in parts:
+            counts[labels[part]] = importers[part](ctx)
+            commit(ctx.env)
         summary = "; ".join(
             env._("%(what)s: %(created)s new, %(updated)s updated, %(unchanged)s unchanged", what=what, **c)
             for what, c in counts.items())

@@ -103,6 +103,11 @@ registry.category("web_tour.tours").add("xero_setup_tour", {
             run: "click",
         },
         {
+            content: "Confirm the start date",
+            trigger: 'div[name="step_start_date"] div[name="start_date_confirmed"] input',
+            run: "click",
+        },
+        {
             content: "Next step",
             trigger: '.o_form_statusbar button[name="action_next"]',
             run: "click",
@@ -120,6 +125,11 @@ registry.category("web_tour.tours").add("xero_setup_tour", {
             content: "Every 4 hours",
             trigger: 'div[name="step_send_mode"] div[name="sync_interval"] input',
             run: "edit 4",
+        },
+        {
+            content: "Confirm the send mode",
+            trigger: 'div[name="step_send_mode"] div[name="send_mode_confirmed"] input',
+            run: "click",
         },
         {
             content: "Next step",
