@@ -254,7 +254,7 @@ class XeroClient:
             attempt += 1
             if not refreshed:
                 self._current_token = self.tokens.access_token()
-            budget = self.governor.acquire(tenant) if governed else None
+            budget = self.governor.acquire(tenant, app=self.config.client_id) if governed else None
             headers = {}
             try:
                 self.calls += 1
@@ -273,7 +273,9 @@ class XeroClient:
                 if isinstance(error, XeroDayLimitError):
                     raise error from exc
                 if isinstance(error, XeroRateLimitError):
-                    self.governor.back_off(tenant, error.retry_after)
+                    app_wide = (error.problem or "").lower().startswith("app")
+                    self.governor.back_off(tenant, error.retry_after,
+                                           app=self.config.client_id if app_wide else None)
                 if not error.retryable or attempt > self.max_retries:
                     raise error from exc
                 self._backoff(attempt, error)
