@@ -24,7 +24,7 @@ window is counted, the call's row inserted and committed *before* the call
 goes; the answer updates the row in another short transaction. No
 transaction of the governor, and none of the caller's, stays open across a
 call to Xero. What it costs: two commits and four to six indexed statements
-per call, about 1–2 ms on a local PostgreSQL; rows older than two minutes are
+per call, about 1 to 2 ms on a local PostgreSQL; rows older than two minutes are
 deleted as calls go.
 
 **Skipped, on purpose.** A call whose process died in flight keeps its row
@@ -174,7 +174,8 @@ class SharedGovernor:
                        count(*) FILTER (WHERE started > %(at)s),
                        count(*) FILTER (WHERE started > %(at)s - %(window)s AND started <= %(at)s
                                         AND started <= %(horizon)s)
-                  FROM xero_rate_call WHERE {column} = %(value)s AND started > LEAST(%(horizon)s, %(at)s - %(window)s)""",  # noqa: S608 - column is ours
+                  FROM xero_rate_call
+                 WHERE {column} = %(value)s AND started > LEAST(%(horizon)s, %(at)s - %(window)s)""",  # noqa: S608
             {"horizon": horizon, "at": at, "window": WINDOW, "value": value})
         in_window, after_report, left = cr.fetchone()
         wait = 0.0
