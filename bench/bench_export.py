@@ -42,14 +42,14 @@ import dataset
 from common import log
 
 CEILING_PER_MIN = 60 * 50
-EXPORTED_DB = "xero_bench_exported"
-EXPORTED_STATE = common.STATE_DIR / "bench-exported.json"
+EXPORTED_DB = common.db_name("exported")
+EXPORTED_STATE = common.STATE_DIR / f"bench-exported-{common.TAG}.json"
 
 
 def export_phase(name, template, invoices, day_limit=5000, subset="first", batch_size=50, state_file=None,
                  profile=False, keep_db=None):
     """One export in a fresh worker; adds what the emulator holds afterwards."""
-    db = keep_db or f"xero_bench_{name}"
+    db = keep_db or common.db_name(name)
     common.copy_db(template, db)
     if state_file and Path(state_file).exists():
         Path(state_file).unlink()

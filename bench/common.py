@@ -52,6 +52,22 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 
+def _checkout_tag():
+    """``cksum`` of this checkout's path, as tools/lib.sh names its addons link folder."""
+    out = subprocess.run(["cksum"], input=str(REPO).encode(), capture_output=True, check=True).stdout  # noqa: S607
+    return out.split()[0].decode()
+
+
+#: one name space per checkout: two clones (or worktrees) benchmark at once without touching
+#: each other's databases, state files or addons link
+TAG = os.environ.get("XERO_BENCH_TAG") or _checkout_tag()
+
+
+def db_name(name):
+    """The database ``name`` of this checkout's benchmarks."""
+    return f"xero_bench_{TAG}_{name}"
+
+
 def log(*parts):
     """Progress line on stderr (figures go to stdout)."""
     stamp = time.strftime("%H:%M:%S")
@@ -294,7 +310,7 @@ def odoo_paths():
     import odoo.release
 
     src = Path(odoo.release.__file__).resolve().parents[1]
-    links = STATE_DIR / "addons"
+    links = STATE_DIR / "addons" / TAG
     links.mkdir(parents=True, exist_ok=True)
     link = links / "account_xero"
     if not link.is_symlink() or link.resolve() != REPO:
