@@ -201,8 +201,9 @@ class AccountMove(models.Model):
 
     def _xero_after_bind(self):
         """These documents were just given their Xero id (by ``write`` or the
-        binder's batch): queue the payments that already settle them."""
-        payments = self._get_reconciled_payments()
+        binder's batch): queue the payments that already settle them. Documents
+        nothing settles yet (``not_paid``: most of a send) are not looked at."""
+        payments = self.filtered(lambda m: m.payment_state != "not_paid")._get_reconciled_payments()
         if payments:
             payments._xero_queue_payment()
 

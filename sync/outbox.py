@@ -131,14 +131,9 @@ class Outbox:
         else:
             values["body"] = json.dumps(pairs[0][1], default=str)
         request = self.Request.create(values)
-        for row, element in pairs:
-            row_values = {"state": "sending", "request_id": request.id, "idempotency_key": request.key,
-                          "run_id": self.ctx.run.id, "next_attempt": False}
-            if row.state != "sending" or row.request_id != request:
-                row_values.update(attempts=row.attempts + 1, sending_since=now)
-            if attachment is None:
-                row_values["payload"] = json.dumps(element, default=str)
-            row.write(row_values)
+        self.Queue._xero_mark_sending(request, self.ctx.run, [
+            (row, row.state != "sending" or row.request_id != request,
+             json.dumps(element, default=str) if attachment is None else None) for row, element in pairs], now)
         commit(self.env)
         return request
 

@@ -176,7 +176,9 @@ def find_partners(env, company, contacts):
 def create_partners(connection, contacts, lookup=None, job=None):
     """Create and bind one partner per Xero contact; ``(created, failed)``.
 
-    Created together; if that fails, one by one, so one bad contact is
+    Created together, bound in the same ``create`` (the ContactID is a
+    value of the new partner, in the connection's company: no write per
+    partner afterwards); if that fails, one by one, so one bad contact is
     logged (and skipped) and the others still come in."""
     if not contacts:
         return 0, 0
@@ -185,10 +187,12 @@ def create_partners(connection, contacts, lookup=None, job=None):
     lookup = lookup or AddressLookup(env)
     Partner = env["res.partner"].sudo().with_company(company).with_context(**IMPORT_CONTEXT)
     title_id = connection.contact_default_title_id.id
+    id_field = env["xero.binder"]._field("res.partner")
     vals_list = []
     for contact in contacts:
         values = mapper.partner_values(contact, lookup, title_id)
         values["xero_contact_status"] = contact.get("ContactStatus") or "ACTIVE"
+        values[id_field] = contact["ContactID"]
         vals_list.append(values)
     try:
         with env.cr.savepoint():
@@ -205,9 +209,6 @@ def create_partners(connection, contacts, lookup=None, job=None):
                     connection, "contact", "import", "failed", run=job.run_id if job else None,
                     xero_id=contact.get("ContactID"), message=env._(
                         "%(name)s could not be imported: %(error)s", name=contact.get("Name"), error=str(exc)))
-    binder = env["xero.binder"]
-    for partner, contact in pairs:
-        binder._bind(partner, contact["ContactID"], company)
     return len(pairs), len(contacts) - len(pairs)
 
 
