@@ -56,10 +56,12 @@ class XeroQueue(models.Model):
     request_id = fields.Many2one("xero.request", "Request", copy=False, index="btree_not_null", ondelete="set null",
                                  help="The request that carries (or carried) this row.")
     idempotency_key = fields.Char(copy=False, help="Key of the request that carries this row.")
-    payload = fields.Text(copy=False, help="The element as sent.")
-    xero_ref = fields.Json(copy=False, help="What a removal needs when its document is gone: Xero id, type, status.")
+    # the large columns are read when asked for, not with every row (prefetch=False)
+    payload = fields.Text(copy=False, prefetch=False, help="The element as sent.")
+    xero_ref = fields.Json(copy=False, prefetch=False,
+                           help="What a removal needs when its document is gone: Xero id, type, status.")
     xero_history_note = fields.Text(
-        "History note", copy=False,
+        "History note", copy=False, prefetch=False,
         help="What changed in Odoo, written in the Xero contact's history after it is sent.")
     xero_id = fields.Char("Xero ID", copy=False)
     attempts = fields.Integer(default=0)

@@ -55,6 +55,8 @@ class ContactExporter(Exporter):
         env, company = self.env, self.company
         Queue = env["xero.queue"].sudo()
         commercial = partners.commercial_partner_id.sudo().with_company(company)
+        # the two fields asked here, not every field of a partner (company-dependent ones are costly)
+        commercial.fetch(["xero_contact_id", "xero_contact_status"])
         errors = {}
         unbound = commercial.browse()
         for partner in commercial:
@@ -82,10 +84,11 @@ class ContactExporter(Exporter):
         if rows:
             self.process(rows)
             last_row = {row.res_id: row for row in rows}
-            for partner in commercial.filtered(lambda p: p.id not in errors and not p.xero_contact_id):
+            for partner in unbound.filtered(lambda p: p.id not in errors):
                 row = last_row.get(partner.id)
-                errors[partner.id] = (row and row.message) or env._("%s could not be created in Xero.",
-                                                                    partner.display_name)
+                if not row or row.state != "sent":  # a sent row bound its partner
+                    errors[partner.id] = (row and row.message) or env._("%s could not be created in Xero.",
+                                                                        partner.display_name)
         result = {}
         for partner in partners:
             message = errors.get(partner.commercial_partner_id.id)
