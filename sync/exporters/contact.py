@@ -83,18 +83,25 @@ class ContactExporter(Exporter):
                 rows |= row
         if rows:
             self.process(rows)
-            last_row = {row.res_id: row for row in rows}
-            for partner in unbound.filtered(lambda p: p.id not in errors):
-                row = last_row.get(partner.id)
-                if not row or row.state != "sent":  # a sent row bound its partner
-                    errors[partner.id] = (row and row.message) or env._("%s could not be created in Xero.",
-                                                                        partner.display_name)
+            errors.update(self._not_made(unbound.filtered(lambda p: p.id not in errors), rows))
         result = {}
         for partner in partners:
             message = errors.get(partner.commercial_partner_id.id)
             if message:
                 result[partner.id] = result[partner.commercial_partner_id.id] = message
         return result
+
+    def _not_made(self, partners, rows):
+        """``{partner id: message}`` of those ``partners`` whose row was not
+        sent (a sent row bound its partner)."""
+        last_row = {row.res_id: row for row in rows}
+        errors = {}
+        for partner in partners:
+            row = last_row.get(partner.id)
+            if not row or row.state != "sent":
+                errors[partner.id] = (row and row.message) or self.env._("%s could not be created in Xero.",
+                                                                         partner.display_name)
+        return errors
 
     # ------------------------------------------------------------ steps
     def build(self, row):
