@@ -144,8 +144,38 @@ def phase_reconcile(args):
                 **figures}
 
 
+def phase_par_build(args):
+    import parallel_ops
+
+    with common.odoo_env(args.db) as env:
+        return parallel_ops.build(env, args.emulator, args.orgs, args.invoices)
+
+
+def phase_par_prepare(args):
+    import parallel_ops
+
+    with common.odoo_env(args.db) as env:
+        return {"tenants": parallel_ops.prepare(env, args.emulator, args.app_limit)}
+
+
+def phase_par_cron(args):
+    import parallel_ops
+
+    with common.odoo_env(args.db) as env:
+        result, figures = measure(lambda: parallel_ops.cron(env, args.seconds))
+        return {**result, **figures}
+
+
+def phase_par_dispatch(args):
+    import parallel_ops
+
+    with common.odoo_env(args.db) as env:
+        return parallel_ops.dispatch(env)
+
+
 PHASES = {"build": phase_build, "export": phase_export, "import_contacts": phase_import_contacts,
-          "reconcile": phase_reconcile}
+          "reconcile": phase_reconcile, "par_build": phase_par_build, "par_prepare": phase_par_prepare,
+          "par_cron": phase_par_cron, "par_dispatch": phase_par_dispatch}
 
 
 def main(argv=None):
@@ -162,6 +192,9 @@ def main(argv=None):
     parser.add_argument("--fault-schedule")
     parser.add_argument("--day-budget", type=int, default=0, help="calls left in Xero's day after the set-up")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--orgs", type=int, default=20)
+    parser.add_argument("--app-limit", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=600)
     args = parser.parse_args(argv)
     common.odoo_init()
     result = PHASES[args.phase](args)
