@@ -201,8 +201,8 @@ class Emulator:
 
         Each: ``seq``, ``time`` (emulator clock, epoch seconds), ``time_utc``, ``method``, ``path``,
         ``query`` (raw), ``tenant_id``, ``idempotency_key``, ``body_sha256``, ``body_length``,
-        ``response_length`` (bytes of the answer's body) and ``status`` (None when the connection was dropped unanswered).  ``since``: a ``seq`` seen
-        before; only later requests are returned.
+        ``response_length`` (bytes of the answer's body) and ``status`` (None when the connection
+        was dropped unanswered).  ``since``: a ``seq`` seen before; only later requests are returned.
         """
         return self.request_log.entries(since)
 
