@@ -110,6 +110,8 @@ def figures(main, small, baseline, starter, invoices):
         "calls": calls, "calls_per_invoice": round(calls / sent, 4),
         "calls_by_route": main["emulator"]["calls_by_route"],
         "http_429": limited, "cpu_ms_per_invoice": round(main["cpu_s"] * 1000 / sent, 2),
+        "bytes_received": main.get("bytes_received"),
+        "bytes_per_invoice": round(main.get("bytes_received", 0) / sent, 1),
         "governor_wait_s": main["governor_wait_s"], "peak_rss_mb": round(main["peak_rss_kb"] / 1024, 1),
         "growth_mb": round((main["growth_kb"] or 0) / 1024, 1), "lost": main["lost"],
         "duplicated": main["duplicated"],

@@ -252,7 +252,10 @@ def main(argv=None):
     parser.add_argument("--latency", type=float, default=2.0, help="seconds Xero takes to answer a write")
     parser.add_argument("--seconds", type=int, default=600, help="the longest a run may last")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="smoke sizes: 4 organisations x 250, 120 s a run")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.orgs, args.invoices, args.seconds = 4, 250, 120
     started = time.monotonic()
     template = ensure_template(args.orgs, args.invoices)
     modes = [] if args.no_serial else [("serial cron", 0)]
@@ -260,7 +263,7 @@ def main(argv=None):
     runs = [run_mode(template, mode.replace(" ", "_"), workers, args) | {"mode": mode} for mode, workers in modes]
     text = table(runs, args)
     print("\n== parallel organisations\n" + text)
-    path = common.write_result("parallel", {"benchmark": "parallel", "machine": common.machine_info(),
+    path = common.write_result("parallel" + ("_quick" if args.quick else ""), {"benchmark": "parallel", "machine": common.machine_info(),
                                             "args": vars(args), "runs": runs, "table": text,
                                             "total_s": round(time.monotonic() - started, 1)})
     log(f"results: {path}")

@@ -226,6 +226,16 @@ class EmulatorProcess:
                 "max_calls_per_minute": data.get("max_calls_per_minute", 0),
                 "max_concurrent": data.get("max_concurrent", 0)}
 
+    def last_seq(self):
+        """The ``seq`` of the newest request the emulator logged (0 when none)."""
+        entries = self.admin("GET", "/requests", timeout=120)["requests"]
+        return entries[-1]["seq"] if entries else 0
+
+    def bytes_since(self, seq):
+        """``(requests, bytes)`` Xero answered since request ``seq`` (bodies of its answers)."""
+        entries = self.admin("GET", f"/requests?since={seq}", timeout=120)["requests"]
+        return len(entries), sum(e.get("response_length", 0) for e in entries)
+
     def state(self):
         return self.admin("GET", "/state", timeout=300).get(DEMO_TENANT_ID) or {}
 

@@ -59,7 +59,7 @@ def phase_build(args):
 
 
 def phase_export(args):
-    from odoo.addons.account_xero.services.governor import GOVERNOR
+    from odoo.addons.account_xero.sync.rate import governor_of
 
     emulator = common.EmulatorProcess.attach(args.emulator)
     with common.odoo_env(args.db) as env:
@@ -82,7 +82,9 @@ def phase_export(args):
                 emulator.fault(**rule)
             log(f"  {len(rules)} fault rules loaded (seeded schedule)")
         before = emulator.counters()
-        waited0 = GOVERNOR.waited
+        seq0 = emulator.last_seq()
+        governor = governor_of(env)
+        waited0 = governor.waited
         # the CPU clock: what the profile shows is this process's CPU, not its waits
         profiler = cProfile.Profile(time.process_time) if args.profile else None
         if profiler:
@@ -91,9 +93,11 @@ def phase_export(args):
         if profiler:
             profiler.disable()
         after = emulator.counters()
+        answers, received = emulator.bytes_since(seq0)
         result = {
             "phase": "export", "batch_size": args.batch_size, "invoices": len(names), "customers": customers,
-            "numbers": names, "runs": runs, "governor_wait_s": round(GOVERNOR.waited - waited0, 2),
+            "bytes_received": received, "answers": answers,
+            "numbers": names, "runs": runs, "governor_wait_s": round(governor.waited - waited0, 2),
             "emulator": common.counters_delta(after, before), "outcome": odoo_ops.outcome(env, conn, names),
             "queue": odoo_ops.queue_stats(env, conn), **figures,
         }
@@ -136,12 +140,14 @@ def phase_reconcile(args):
         conn._xero_store_token(token)
         env.cr.commit()
         before = emulator.counters()
+        seq0 = emulator.last_seq()
         import bench_import
 
         details, figures = measure(lambda: bench_import.run_reconciliation(env, conn))
         after = emulator.counters()
+        _answers, received = emulator.bytes_since(seq0)
         return {"phase": "reconcile", "details": details, "emulator": common.counters_delta(after, before),
-                **figures}
+                "bytes_received": received, **figures}
 
 
 def phase_par_build(args):
