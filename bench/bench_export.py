@@ -86,12 +86,9 @@ def rates(stamps, wall_s, res):
     sent = res["outcome"]["states"].get("sent", 0)
     out = {"overall_per_min": round(sent / wall_s * 60, 1) if wall_s else None, "steady_per_min": None}
     if len(stamps) > 1:
-        end_first = stamps[0] + 60_000
-        windows = int((stamps[-1] - end_first) // 60_000)
-        if windows:
-            counts = [sum(1 for t in stamps if end_first + i * 60_000 <= t < end_first + (i + 1) * 60_000)
-                      for i in range(windows)]
-            out["steady_per_min"] = round(sum(counts) / windows, 1)
+        counts = common.whole_minutes(stamps)
+        if counts:
+            out["steady_per_min"] = round(sum(counts) / len(counts), 1)
             out["steady_windows"] = counts
         out["first_to_last_s"] = round((stamps[-1] - stamps[0]) / 1000, 1)
     return out

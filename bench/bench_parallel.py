@@ -215,15 +215,10 @@ def window_max(times):
 def steady(stamps):
     """Invoices a minute in the whole minutes after the first (Xero's
     ``UpdatedDateUTC``), as the export benchmark counts them."""
-    out = {"per_min_steady": None}
-    if len(stamps) > 1:
-        end_first = stamps[0] + 60_000
-        windows = int((stamps[-1] - end_first) // 60_000)
-        if windows:
-            counts = [sum(1 for t in stamps if end_first + i * 60_000 <= t < end_first + (i + 1) * 60_000)
-                      for i in range(windows)]
-            out.update(per_min_steady=round(sum(counts) / windows, 1), steady_windows=counts)
-    return out
+    counts = common.whole_minutes(stamps)
+    if not counts:
+        return {"per_min_steady": None}
+    return {"per_min_steady": round(sum(counts) / len(counts), 1), "steady_windows": counts}
 
 
 def table(runs, args):
@@ -263,9 +258,9 @@ def main(argv=None):
     runs = [run_mode(template, mode.replace(" ", "_"), workers, args) | {"mode": mode} for mode, workers in modes]
     text = table(runs, args)
     print("\n== parallel organisations\n" + text)
-    path = common.write_result("parallel" + ("_quick" if args.quick else ""), {"benchmark": "parallel", "machine": common.machine_info(),
-                                            "args": vars(args), "runs": runs, "table": text,
-                                            "total_s": round(time.monotonic() - started, 1)})
+    result = {"benchmark": "parallel", "machine": common.machine_info(), "args": vars(args), "runs": runs,
+              "table": text, "total_s": round(time.monotonic() - started, 1)}
+    path = common.write_result("parallel" + ("_quick" if args.quick else ""), result)
     log(f"results: {path}")
     return 0
 

@@ -240,6 +240,17 @@ class EmulatorProcess:
         return self.admin("GET", "/state", timeout=300).get(DEMO_TENANT_ID) or {}
 
 
+def whole_minutes(stamps):
+    """Counts of ``stamps`` (epoch ms, sorted) in each whole 60-second window
+    after the first minute (empty when there is none)."""
+    if len(stamps) < 2:
+        return []
+    end_first = stamps[0] + 60_000
+    windows = int((stamps[-1] - end_first) // 60_000)
+    return [sum(1 for t in stamps if end_first + i * 60_000 <= t < end_first + (i + 1) * 60_000)
+            for i in range(windows)]
+
+
 def counters_delta(after, before):
     """Calls between two :meth:`EmulatorProcess.counters` snapshots."""
     routes = Counter(after["calls_by_route"])
