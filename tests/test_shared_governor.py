@@ -119,3 +119,21 @@ class TestSharedGovernor(XeroTransactionCase):
         ours.accounting("get_organisations")
         self.assertGreaterEqual(self.clock.now() - started, WINDOW - 1, "waited for Xero's minute")
         self.assertEqual(self.emulator.counters()[DEMO.tenant_id]["rate_limited"], {})
+
+
+@tagged("post_install", "-at_install")
+class TestWithoutQueueJob(XeroTransactionCase):
+    """Without queue_job (this test database), nothing changes: the scheduled
+    actions work inline, and Odoo's tests keep the process-local governor.
+    With queue_job, tools/jobs_check.py (make test) runs the jobs in real workers."""
+
+    def test_scheduled_actions_work_inline(self):
+        from odoo.addons.account_xero.services.governor import GOVERNOR
+        from odoo.addons.account_xero.sync import jobs, rate
+
+        self.assertFalse(jobs.available(self.env))
+        self.assertIs(rate.governor_of(self.env), GOVERNOR)
+        self.env["ir.config_parameter"].sudo().set_param(rate.APP_LIMIT_PARAM, "150")
+        self.assertEqual(rate.app_limit(self.env), 150)
+        self.env["ir.config_parameter"].sudo().set_param(rate.APP_LIMIT_PARAM, "nonsense")
+        self.assertEqual(rate.app_limit(self.env), 10_000)
