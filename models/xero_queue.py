@@ -284,7 +284,8 @@ class XeroQueue(models.Model):
         Log.sudo().create([
             Log._log_vals(row.connection_id, xero_object, "export", state,
                           record=existing[row.res_model].get(row.res_id), message=message, run=run,
-                          xero_id=xero_id or row.xero_id, request=row.payload, response=response)
+                          xero_id=xero_id or row.xero_id, request=row.payload, response=response,
+                          record_name=row.record_name)
             for row, message, xero_id in entries])
 
 

@@ -49,7 +49,7 @@ class XeroSyncLog(models.Model):
 
     @api.model
     def _log_vals(self, connection, xero_object, direction, state, record=None, message=None,
-                  run=None, xero_id=None, request=None, response=None):
+                  run=None, xero_id=None, request=None, response=None, record_name=None):
         """The values of one log row (see :meth:`_log`); a batch creates
         many of them in one ``create``."""
         return {
@@ -57,7 +57,7 @@ class XeroSyncLog(models.Model):
             "run_id": run.id if run else False,
             "res_model": record._name if record else False,
             "res_id": record.id if record else False,
-            "record_name": record.display_name if record else False,
+            "record_name": (record_name or record.display_name) if record else False,
             "xero_object": xero_object,
             "direction": direction,
             "state": state,

@@ -47,6 +47,23 @@ except ImportError:  # pragma: no cover - declared in external_dependencies
 
 _logger = logging.getLogger(__name__)
 
+
+class JsonBody(dict):
+    """A request body that is plain JSON already (what the outbox stored and
+    parsed back): xero-python sends it as it is, instead of walking it with
+    its model serializer, which costs a tenth of a send's CPU for the same
+    bytes (a dict of JSON values serializes to itself)."""
+
+
+def _as_is(value, explicit_type=None):
+    return value
+
+
+if AccountingApi is not None:
+    from xero_python.api_client.serializer import serialize
+
+    serialize.register("JsonBody")(_as_is)
+
 REAL_API_URL = "https://api.xero.com"
 REAL_IDENTITY_URL = "https://identity.xero.com"
 REAL_LOGIN_URL = "https://login.xero.com"
@@ -375,6 +392,7 @@ def validation_messages(element):
 
 
 __all__ = [
+    "JsonBody",
     "StaticTokens",
     "XeroClient",
     "XeroConfig",

@@ -123,17 +123,18 @@ class Outbox:
             "params": params or {}, "row_order": [row.id for row, _element in pairs], "sent_at": now,
             "run_id": self.ctx.run.id, "tag": tag,
         }
+        texts = [json.dumps(element, default=str) for _row, element in pairs] if attachment is None else None
         if attachment is not None:
             values.update(attachment_id=attachment.id, checksum=attachment.checksum)
         elif OPERATIONS[operation].batched:
-            collection = OPERATIONS[operation].collection
-            values["body"] = json.dumps({collection: [element for _row, element in pairs]}, default=str)
+            # the text json.dumps gives {collection: [elements]}, from each element's text (dumped once)
+            values["body"] = f"{{{json.dumps(OPERATIONS[operation].collection)}: [{', '.join(texts)}]}}"
         else:
-            values["body"] = json.dumps(pairs[0][1], default=str)
+            values["body"] = texts[0]
         request = self.Request.create(values)
         self.Queue._xero_mark_sending(request, self.ctx.run, [
-            (row, row.state != "sending" or row.request_id != request,
-             json.dumps(element, default=str) if attachment is None else None) for row, element in pairs], now)
+            (row, row.state != "sending" or row.request_id != request, texts[index] if texts else None)
+            for index, (row, _element) in enumerate(pairs)], now)
         commit(self.env)
         return request
 

@@ -36,6 +36,11 @@ class ContactExporter(Exporter):
     actions = ("contact",)
     xero_object = "contact"
 
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        #: payloads made by ensure() for the partners it queues, used by build()
+        self.payloads = {}
+
     def partner(self, row):
         Partner = self.env["res.partner"].sudo().with_company(self.company).with_context(xero_no_push=True)
         return Partner.browse(row.res_id).exists()
@@ -72,7 +77,8 @@ class ContactExporter(Exporter):
         hashes = {}
         for partner in unbound.filtered(lambda p: p.id not in in_flight):
             try:
-                hashes[partner.id] = contact_hash(contact_payload(partner))
+                self.payloads[partner.id] = payload = contact_payload(partner)
+                hashes[partner.id] = contact_hash(payload)
             except XeroMappingError as exc:
                 errors[partner.id] = exc.message
         for row in Queue._xero_enqueue_batch(self.connection, unbound.filtered(lambda p: p.id in hashes), "contact",
@@ -113,8 +119,11 @@ class ContactExporter(Exporter):
             row._xero_skip(self.run, "contact", self.env._(
                 "%s is a contact person: it is sent with its company.", partner.display_name))
             return None
-        payload = self.payload(partner)
-        row.payload_hash = contact_hash(payload)
+        # an unbound partner's payload was just made by ensure() (it has no ContactID to add)
+        payload = self.payloads.pop(partner.id, None) or self.payload(partner)
+        digest = contact_hash(payload)
+        if row.payload_hash != digest:
+            row.payload_hash = digest
         return "contacts.update", payload
 
     def legacy_operation(self, rows, elements):

@@ -13,7 +13,6 @@
   on the ``Url`` back to Odoo (or contact and total when Xero gives none).
 """
 
-import json
 from decimal import Decimal
 
 from odoo import fields
@@ -72,7 +71,7 @@ def make_resolver(env, connection):
         tax_type=lambda taxes: cached(("tax", tuple(sorted(taxes.ids))),
                                       lambda: TaxRate._xero_tax_type_for(connection, taxes)),
         tax_rate=tax_rate,
-        tracking=lambda distribution: cached(("tracking", json.dumps(distribution, sort_keys=True)),
+        tracking=lambda distribution: cached(("tracking", tuple(sorted(distribution.items()))),
                                              lambda: Tracking._xero_tracking_for(connection, distribution)),
     )
 
@@ -148,12 +147,15 @@ class DocumentExporter(Exporter):
         documents, with its message."""
         partner_ids = set()
         for chunk in split_every(PREPARE_CHUNK, self.due_rows("upsert", limit)):
-            moves = self.env["xero.queue"].sudo().browse(chunk).move_id
-            partner_ids.update(moves.filtered(lambda m: not m._xero_skip_reason(self.connection))
+            rows = self.env["xero.queue"].sudo().browse(chunk)
+            rows.fetch(["move_id"])
+            rows.move_id.fetch(MOVE_FIELDS)  # what the skip reason reads, not every field of a document
+            partner_ids.update(rows.move_id.filtered(lambda m: not m._xero_skip_reason(self.connection))
                                .commercial_partner_id.ids)
             # only the partner ids are kept: a run of 10,000 documents never holds them all
             self.env.invalidate_all()
         partners = self.env["res.partner"].sudo().with_company(self.company).browse(sorted(partner_ids))
+        partners.fetch([self.binder._field("res.partner")])
         partners = partners.filtered(lambda p: not p.xero_contact_id)
         if partners:
             self._contacts().ensure(partners)
