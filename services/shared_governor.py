@@ -27,6 +27,13 @@ call to Xero. What it costs: two commits and four to six indexed statements
 per call, about 1 to 2 ms on a local PostgreSQL; rows older than two minutes are
 deleted as calls go.
 
+**When a call counts.** Xero counts a call when it arrives, which is after
+it started here and before its answer came back: a call counts from its
+start while it is in flight, and once answered from its start or a second
+(:data:`~.governor.MARGIN`) before its answer, whichever is later — a call
+that took seconds to send (a busy machine) or to answer never leaves our
+window before it leaves Xero's.
+
 **Skipped, on purpose.** A call whose process died in flight keeps its row
 open: it stops counting as in flight after :data:`IN_FLIGHT_STALE` (the
 client's timeout is 30 s). The day budget is not shared here: each run reads
@@ -107,7 +114,10 @@ class SharedGovernor:
         headers = {k.lower(): v for k, v in (headers or {}).items()}
         with self.cursor() as cr:
             now = self.clock()
-            cr.execute("UPDATE xero_rate_call SET ended = %s WHERE id = %s", (now, slot.id))
+            # Xero counted the call when it arrived, some time before this answer: from here on it
+            # counts from its start or from a margin before its answer, whichever is later
+            cr.execute("UPDATE xero_rate_call SET ended = %s, started = GREATEST(started, %s) WHERE id = %s",
+                       (now, now - MARGIN, slot.id))
             for header, key in (("x-minlimit-remaining", f"t:{slot.tenant}"),
                                 ("x-appminlimit-remaining", f"a:{slot.app}")):
                 remaining = _int(headers.get(header))

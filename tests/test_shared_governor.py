@@ -36,8 +36,8 @@ class TestSharedGovernor(XeroTransactionCase):
 
     def governor(self, **kwargs):
         """A "process": its own governor object, nothing shared but the database."""
-        return SharedGovernor(self.cursor, minute_limit=MINUTE_LIMIT, clock=self.clock.now,
-                              sleep=self.emulator.advance_clock, **kwargs)
+        kwargs.setdefault("minute_limit", MINUTE_LIMIT)
+        return SharedGovernor(self.cursor, clock=self.clock.now, sleep=self.emulator.advance_clock, **kwargs)
 
     def client(self, governor, tenant_id=DEMO.tenant_id):
         token = self.emulator.issue_token(client_id=DEMO.client_id, tenant_ids=[tenant_id])["access_token"]
@@ -89,6 +89,18 @@ class TestSharedGovernor(XeroTransactionCase):
         b.sleep = sleep
         b.acquire(DEMO.tenant_id, DEMO.client_id)
         self.assertEqual(polls, [POLL], "B waited for one place, once")
+
+    def test_slow_answer_keeps_its_place_longer(self):
+        """Xero counts a call when it arrives, before its answer: a call
+        answered 5 s after it started keeps its place until a window after
+        its answer (less the margin), not after its start."""
+        governor = self.governor(minute_limit=1)
+        start = self.clock.now()
+        slot = governor.acquire(DEMO.tenant_id, DEMO.client_id)
+        self.emulator.advance_clock(5)
+        governor.release(slot, {})
+        governor.acquire(DEMO.tenant_id, DEMO.client_id)
+        self.assertGreaterEqual(self.clock.now() - start, 5 - MARGIN + WINDOW + MARGIN)
 
     def test_app_wide_minute_shared_by_organisations(self):
         """The app-wide limit counts every organisation's calls, in every process."""
