@@ -281,7 +281,7 @@ class XeroQueue(models.Model):
         for model, ids in _ids_by_model(row for row, _message, _xero_id in entries).items():
             existing[model] = {rec.id: rec for rec in self.env[model].sudo().browse(ids).exists()}
         Log = self.env["xero.sync.log"]
-        Log.sudo().create([
+        Log.sudo()._create_many([
             Log._log_vals(row.connection_id, xero_object, "export", state,
                           record=existing[row.res_model].get(row.res_id), message=message, run=run,
                           xero_id=xero_id or row.xero_id, request=row.payload, response=response,

@@ -171,10 +171,11 @@ class Outbox:
 
     def _call(self, exporter, request):
         """One batched request; each row gets its outcome from Xero's answer."""
-        pairs = request._rows()
+        body = self._body(request)
+        pairs = request._rows(body if isinstance(body, dict) else None)
         rows = self.Queue.browse([row.id for row, _element in pairs if row])
         try:
-            answer = self.ctx.api.execute(request.operation, self._body(request), request.key, request.params)
+            answer = self.ctx.api.execute(request.operation, body, request.key, request.params)
         except XeroPermissionError as exc:
             request.state = "answered"
             for row in rows:
