@@ -42,14 +42,14 @@ import dataset
 from common import log
 
 CEILING_PER_MIN = 60 * 50
-EXPORTED_DB = "xero_bench_exported"
-EXPORTED_STATE = common.STATE_DIR / "bench-exported.json"
+EXPORTED_DB = common.db_name("exported")
+EXPORTED_STATE = common.STATE_DIR / f"bench-exported-{common.TAG}.json"
 
 
 def export_phase(name, template, invoices, day_limit=5000, subset="first", batch_size=50, state_file=None,
                  profile=False, keep_db=None):
     """One export in a fresh worker; adds what the emulator holds afterwards."""
-    db = keep_db or f"xero_bench_{name}"
+    db = keep_db or common.db_name(name)
     common.copy_db(template, db)
     if state_file and Path(state_file).exists():
         Path(state_file).unlink()
@@ -89,12 +89,9 @@ def rates(stamps, wall_s, res):
     sent = res["outcome"]["states"].get("sent", 0)
     out = {"overall_per_min": round(sent / wall_s * 60, 1) if wall_s else None, "steady_per_min": None}
     if len(stamps) > 1:
-        end_first = stamps[0] + 60_000
-        windows = int((stamps[-1] - end_first) // 60_000)
-        if windows:
-            counts = [sum(1 for t in stamps if end_first + i * 60_000 <= t < end_first + (i + 1) * 60_000)
-                      for i in range(windows)]
-            out["steady_per_min"] = round(sum(counts) / windows, 1)
+        counts = common.whole_minutes(stamps)
+        if counts:
+            out["steady_per_min"] = round(sum(counts) / len(counts), 1)
             out["steady_windows"] = counts
         out["first_to_last_s"] = round((stamps[-1] - stamps[0]) / 1000, 1)
         if stamps[-1] - stamps[0] >= 60_000:
@@ -115,6 +112,8 @@ def figures(main, small, baseline, starter, invoices):
         "calls": calls, "calls_per_invoice": round(calls / sent, 4),
         "calls_by_route": main["emulator"]["calls_by_route"],
         "http_429": limited, "cpu_ms_per_invoice": round(main["cpu_s"] * 1000 / sent, 2),
+        "bytes_received": main.get("bytes_received"),
+        "bytes_per_invoice": round(main.get("bytes_received", 0) / sent, 1),
         "governor_wait_s": main["governor_wait_s"], "peak_rss_mb": round(main["peak_rss_kb"] / 1024, 1),
         "growth_mb": round((main["growth_kb"] or 0) / 1024, 1), "lost": main["lost"],
         "duplicated": main["duplicated"],

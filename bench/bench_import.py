@@ -102,7 +102,7 @@ def seed_contacts(emu, count, chunk=500):
 
 
 def contacts_phase(template, count):
-    db = "xero_bench_contacts"
+    db = common.db_name("contacts")
     common.copy_db(template, db)
     try:
         with common.EmulatorProcess(name="contacts") as emu:
@@ -124,9 +124,9 @@ def reconcile_phase(invoices):
         template, _build = dataset.ensure_template(invoices, max(100, invoices // 10), 7)
         bench_export.export_phase("batch", template, invoices, state_file=bench_export.EXPORTED_STATE,
                                   keep_db=bench_export.EXPORTED_DB)
-    db = "xero_bench_recon"
+    db = common.db_name("recon")
     common.copy_db(bench_export.EXPORTED_DB, db)
-    state = common.STATE_DIR / "bench-recon-state.json"
+    state = common.STATE_DIR / f"bench-recon-state-{common.TAG}.json"
     shutil.copyfile(bench_export.EXPORTED_STATE, state)
     try:
         with common.EmulatorProcess(name="recon", state_file=state) as emu:

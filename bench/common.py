@@ -52,6 +52,22 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 
+def _checkout_tag():
+    """``cksum`` of this checkout's path, as tools/lib.sh names its addons link folder."""
+    out = subprocess.run(["cksum"], input=str(REPO).encode(), capture_output=True, check=True).stdout
+    return out.split()[0].decode()
+
+
+#: one name space per checkout: two clones (or worktrees) benchmark at once without touching
+#: each other's databases, state files or addons link
+TAG = os.environ.get("XERO_BENCH_TAG") or _checkout_tag()
+
+
+def db_name(name):
+    """The database ``name`` of this checkout's benchmarks."""
+    return f"xero_bench_{TAG}_{name}"
+
+
 def log(*parts):
     """Progress line on stderr (figures go to stdout)."""
     stamp = time.strftime("%H:%M:%S")
@@ -210,8 +226,29 @@ class EmulatorProcess:
                 "max_calls_per_minute": data.get("max_calls_per_minute", 0),
                 "max_concurrent": data.get("max_concurrent", 0)}
 
+    def last_seq(self):
+        """The ``seq`` of the newest request the emulator logged (0 when none)."""
+        entries = self.admin("GET", "/requests", timeout=120)["requests"]
+        return entries[-1]["seq"] if entries else 0
+
+    def bytes_since(self, seq):
+        """``(requests, bytes)`` Xero answered since request ``seq`` (bodies of its answers)."""
+        entries = self.admin("GET", f"/requests?since={seq}", timeout=120)["requests"]
+        return len(entries), sum(e.get("response_length", 0) for e in entries)
+
     def state(self):
         return self.admin("GET", "/state", timeout=300).get(DEMO_TENANT_ID) or {}
+
+
+def whole_minutes(stamps):
+    """Counts of ``stamps`` (epoch ms, sorted) in each whole 60-second window
+    after the first minute (empty when there is none)."""
+    if len(stamps) < 2:
+        return []
+    end_first = stamps[0] + 60_000
+    windows = int((stamps[-1] - end_first) // 60_000)
+    return [sum(1 for t in stamps if end_first + i * 60_000 <= t < end_first + (i + 1) * 60_000)
+            for i in range(windows)]
 
 
 def counters_delta(after, before):
@@ -294,7 +331,7 @@ def odoo_paths():
     import odoo.release
 
     src = Path(odoo.release.__file__).resolve().parents[1]
-    links = STATE_DIR / "addons"
+    links = STATE_DIR / "addons" / TAG
     links.mkdir(parents=True, exist_ok=True)
     link = links / "account_xero"
     if not link.is_symlink() or link.resolve() != REPO:

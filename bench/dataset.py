@@ -55,12 +55,12 @@ def code_hash(extra=()):
 
 
 def template_name(invoices, customers, seed):
-    return f"xero_bench_{invoices}_{customers}_{seed}_v{DATASET_VERSION}_{code_hash()}"
+    return f"xero_bench_{common.TAG}_{invoices}_{customers}_{seed}_v{DATASET_VERSION}_{code_hash()}"
 
 
 def ensure_template(invoices=10_000, customers=1_000, seed=7):
     """The name of a ready bench template (built now when missing) and its build report."""
-    prefix = f"xero_bench_{invoices}_{customers}_{seed}_v{DATASET_VERSION}_"
+    prefix = f"xero_bench_{common.TAG}_{invoices}_{customers}_{seed}_v{DATASET_VERSION}_"
     return ensure_built(prefix, template_name(invoices, customers, seed),
                         ["build", "--invoices", invoices, "--customers", customers, "--seed", seed],
                         f"{invoices} invoices, {customers} customers")

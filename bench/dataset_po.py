@@ -20,6 +20,7 @@ import random
 import time
 from pathlib import Path
 
+import common
 from dataset import START_DATE, bench_connection, bench_partners, code_hash, create_in_chunks, ensure_built
 
 DATASET_VERSION = 1
@@ -28,12 +29,13 @@ WORDS = ("Paper", "Toner", "Cable", "Chair", "Desk", "Lamp", "Screen", "Keyboard
 
 
 def template_name(orders, vendors, seed):
-    return f"xero_bench_po_{orders}_{vendors}_{seed}_v{DATASET_VERSION}_{code_hash(extra=(Path(__file__),))}"
+    prefix = f"xero_bench_po_{common.TAG}_{orders}_{vendors}_{seed}_v{DATASET_VERSION}_"
+    return prefix + code_hash(extra=(Path(__file__),))
 
 
 def ensure_template(orders=5_000, vendors=500, seed=11):
     """The name of a ready purchase order bench template (built now when missing) and its build report."""
-    prefix = f"xero_bench_po_{orders}_{vendors}_{seed}_v{DATASET_VERSION}_"
+    prefix = f"xero_bench_po_{common.TAG}_{orders}_{vendors}_{seed}_v{DATASET_VERSION}_"
     return ensure_built(prefix, template_name(orders, vendors, seed),
                         ["build_po", "--invoices", orders, "--customers", vendors, "--seed", seed],
                         f"{orders} purchase orders, {vendors} vendors")

@@ -54,7 +54,7 @@ class Round:
 
     def __init__(self, index, template, documents, emu):
         self.index = index
-        self.db = f"xero_bench_kill_{index}"
+        self.db = common.db_name(f"kill_{index}")
         self.documents = documents
         self.emu = emu
         common.copy_db(template, self.db)

@@ -58,7 +58,7 @@ def schedule(seed, rate, size=2000):
 
 def run(name, template, documents, faults=None, day_budget=0, emulator=None, db=None, keep=False):
     """One export phase; returns the worker's answer plus lost/duplicated counts."""
-    db = db or f"xero_bench_{name}"
+    db = db or common.db_name(name)
     if not keep:
         common.copy_db(template, db)
     own = emulator is None
@@ -66,7 +66,7 @@ def run(name, template, documents, faults=None, day_budget=0, emulator=None, db=
     try:
         args = ["export", "--db", db, "--emulator", emu.base_url, "--invoices", documents, "--max-runs", 100]
         if faults:
-            path = common.STATE_DIR / f"bench-faults-{name}.json"
+            path = common.STATE_DIR / f"bench-faults-{common.TAG}-{name}.json"
             path.write_text(json.dumps(faults))
             args += ["--fault-schedule", path]
         if day_budget:
@@ -88,7 +88,7 @@ def run(name, template, documents, faults=None, day_budget=0, emulator=None, db=
 
 def day_limit_phase(template, documents, budget):
     """Stop at the daily limit, move Xero's clock a day, resume (see module doc)."""
-    db = "xero_bench_daylimit"
+    db = common.db_name("daylimit")
     common.copy_db(template, db)
     try:
         with common.EmulatorProcess(name="daylimit") as emu:

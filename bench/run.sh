@@ -37,6 +37,7 @@ step() {  # step NAME COMMAND...: run one benchmark, its figures on stdout, its 
 step export "$ODOO_PYTHON" bench/bench_export.py "${QUICK[@]}"
 step po_export "$ODOO_PYTHON" bench/bench_po_export.py "${QUICK[@]}"
 step import "$ODOO_PYTHON" bench/bench_import.py "${QUICK[@]}"
+step parallel "$ODOO_PYTHON" bench/bench_parallel.py --seconds 240 "${QUICK[@]}"
 step fault_kill "$ODOO_PYTHON" bench/fault_kill.py "${QUICK[@]}"
 step fault_storm "$ODOO_PYTHON" bench/fault_storm.py "${QUICK[@]}"
 

@@ -27,3 +27,6 @@ from . import xero_tracking_option
 from . import xero_contact_match
 from . import xero_import_job
 from . import xero_activity
+from . import xero_rate_call
+from . import xero_rate_state
+from . import xero_sync_job

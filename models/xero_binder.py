@@ -74,21 +74,47 @@ class XeroBinder(models.AbstractModel):
         name = self._field(model)
         records = self._scoped(model, company).browse(list(xero_ids))
         field = records._fields[name]
-        if field.company_dependent or field.type != "char" or not field.store:
+        if field.type != "char" or not field.store:
             for record in records:
                 record.write({name: xero_ids[record.id] or False})
             return
-        records.flush_recordset([name])
-        values = SQL(", ").join(SQL("(%s, %s)", rec_id, xero_id or None) for rec_id, xero_id in xero_ids.items())
-        self.env.cr.execute(SQL(
-            "UPDATE %s AS t SET %s = v.xero_id, write_date = %s, write_uid = %s "
-            "FROM (VALUES %s) AS v(id, xero_id) WHERE t.id = v.id",
-            SQL.identifier(records._table), SQL.identifier(name), fields.Datetime.now(), self.env.uid, values))
-        records.invalidate_recordset([name, "write_date", "write_uid"])
-        records.modified([name])
+        self._write_many(model, {rec_id: {name: xero_id} for rec_id, xero_id in xero_ids.items()}, company)
         bound = records.filtered(lambda rec: xero_ids[rec.id])
         if bound and hasattr(bound, "_xero_after_bind"):
             bound._xero_after_bind()  # what the model's write does when it gets an id
+
+    @api.model
+    def _write_many(self, model, values, company):
+        """Write ``{record id: {field: value}}`` of stored char fields in one
+        SQL statement per field, bypassing the model's ``write`` (what the
+        sync records of Xero has no logic to run); company-dependent fields
+        are written for ``company`` only. The cache is invalidated and the
+        dependents told (``modified``). A False value of a company-dependent
+        field goes through the ORM (it removes the company's value)."""
+        records = self._scoped(model, company).browse(list(values))
+        names = sorted({name for vals in values.values() for name in vals})
+        records.flush_recordset(names)
+        now, table = fields.Datetime.now(), SQL.identifier(records._table)
+        for name in names:
+            column = SQL.identifier(name)
+            field = records._fields[name]
+            pairs = [(rec_id, vals[name]) for rec_id, vals in values.items() if name in vals]
+            if field.company_dependent:
+                for rec_id, _value in [p for p in pairs if not p[1]]:
+                    records.browse(rec_id).write({name: False})
+                pairs = [p for p in pairs if p[1]]
+                setter = SQL("%s = COALESCE(t.%s, '{}'::jsonb) || jsonb_build_object(%s::text, v.value)",
+                             column, column, str(company.id))
+            else:
+                setter = SQL("%s = v.value", column)
+            if not pairs:
+                continue
+            rows = SQL(", ").join(SQL("(%s, %s::varchar)", rec_id, value or None) for rec_id, value in pairs)
+            self.env.cr.execute(SQL("UPDATE %s AS t SET %s, write_date = %s, write_uid = %s "
+                                    "FROM (VALUES %s) AS v(id, value) WHERE t.id = v.id",
+                                    table, setter, now, self.env.uid, rows))
+        records.invalidate_recordset([*names, "write_date", "write_uid"])
+        records.modified(names)
 
     @api.model
     def _unbind(self, record, company):

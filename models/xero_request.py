@@ -47,24 +47,26 @@ class XeroRequest(models.Model):
         key's answer 24 hours, per organisation)."""
         return f"odoo-{uuid.uuid4().hex}"
 
-    def _elements(self):
-        """The elements of a batched body (``[]`` otherwise)."""
+    def _elements(self, data=None):
+        """The elements of a batched body (``[]`` otherwise); ``data``: the
+        body already parsed."""
         self.ensure_one()
-        if not self.body:
+        if data is None and not self.body:
             return []
-        data = json.loads(self.body)
+        data = json.loads(self.body) if data is None else data
         if isinstance(data, dict) and len(data) == 1:
             value = next(iter(data.values()))
             if isinstance(value, list):
                 return value
         return []
 
-    def _rows(self):
+    def _rows(self, data=None):
         """``[(queue row or None, element)]`` in body order; a row deleted
-        since is None (its element still belongs to the body)."""
+        since is None (its element still belongs to the body). ``data``: the
+        body already parsed."""
         self.ensure_one()
         ids = self.row_order or []
         rows = {row.id: row for row in self.env["xero.queue"].sudo().browse(ids).exists()}
-        elements = self._elements()
+        elements = self._elements(data)
         return [(rows.get(row_id), elements[index] if index < len(elements) else None)
                 for index, row_id in enumerate(ids)]

@@ -1,5 +1,8 @@
 """Keeps the calls of one process inside Xero's limits, per organisation.
 
+Odoo's tests use it; a running Odoo shares the limits of every process of
+its database through :mod:`.shared_governor` instead.
+
 Xero allows 60 calls per rolling minute, 5 in flight at once and a daily
 budget (5,000, or 1,000 on the Starter tier) per organisation. The governor
 waits *before* a call rather than collecting 429s after it: a sliding window
@@ -86,10 +89,12 @@ class RateGovernor:
                 self._budgets[tenant_id] = TenantBudget(self.minute_limit, self.concurrent)
             return self._budgets[tenant_id]
 
-    def acquire(self, tenant_id):
+    def acquire(self, tenant_id, app=None):
         """Block until a call for ``tenant_id`` may start; return its budget.
 
-        The caller must call :meth:`release` with the response headers."""
+        The caller must call :meth:`release` with the response headers.
+        ``app`` is not used here: one process never comes near Xero's
+        app-wide limit alone (the shared governor counts it)."""
         budget = self.budget(tenant_id)
         budget.slots.acquire()
         while True:
@@ -116,8 +121,9 @@ class RateGovernor:
         finally:
             budget.slots.release()
 
-    def back_off(self, tenant_id, seconds):
-        """After a 429: nobody calls this tenant for ``seconds``."""
+    def back_off(self, tenant_id, seconds, app=None):
+        """After a 429: nobody calls this tenant for ``seconds`` (an app-wide
+        429 holds back this tenant's calls here, ``app`` aside)."""
         budget = self.budget(tenant_id)
         with budget.lock:
             budget.blocked_until = max(budget.blocked_until, self.clock() + seconds)

@@ -123,22 +123,18 @@ class Outbox:
             "params": params or {}, "row_order": [row.id for row, _element in pairs], "sent_at": now,
             "run_id": self.ctx.run.id, "tag": tag,
         }
+        texts = [json.dumps(element, default=str) for _row, element in pairs] if attachment is None else None
         if attachment is not None:
             values.update(attachment_id=attachment.id, checksum=attachment.checksum)
         elif OPERATIONS[operation].batched:
-            collection = OPERATIONS[operation].collection
-            values["body"] = json.dumps({collection: [element for _row, element in pairs]}, default=str)
+            # the text json.dumps gives {collection: [elements]}, from each element's text (dumped once)
+            values["body"] = f"{{{json.dumps(OPERATIONS[operation].collection)}: [{', '.join(texts)}]}}"
         else:
-            values["body"] = json.dumps(pairs[0][1], default=str)
+            values["body"] = texts[0]
         request = self.Request.create(values)
-        for row, element in pairs:
-            row_values = {"state": "sending", "request_id": request.id, "idempotency_key": request.key,
-                          "run_id": self.ctx.run.id, "next_attempt": False}
-            if row.state != "sending" or row.request_id != request:
-                row_values.update(attempts=row.attempts + 1, sending_since=now)
-            if attachment is None:
-                row_values["payload"] = json.dumps(element, default=str)
-            row.write(row_values)
+        self.Queue._xero_mark_sending(request, self.ctx.run, [
+            (row, row.state != "sending" or row.request_id != request, texts[index] if texts else None)
+            for index, (row, _element) in enumerate(pairs)], now)
         commit(self.env)
         return request
 
@@ -175,10 +171,11 @@ class Outbox:
 
     def _call(self, exporter, request):
         """One batched request; each row gets its outcome from Xero's answer."""
-        pairs = request._rows()
+        body = self._body(request)
+        pairs = request._rows(body if isinstance(body, dict) else None)
         rows = self.Queue.browse([row.id for row, _element in pairs if row])
         try:
-            answer = self.ctx.api.execute(request.operation, self._body(request), request.key, request.params)
+            answer = self.ctx.api.execute(request.operation, body, request.key, request.params)
         except XeroPermissionError as exc:
             request.state = "answered"
             for row in rows:

@@ -88,6 +88,10 @@ def unit(env):
         raise
 
 
+class Busy(UserError):
+    """Another run of the connection holds its lock (a person or a job comes back)."""
+
+
 class Budget:
     """How much one slice may do: a number of batches and a duration."""
 
@@ -254,7 +258,7 @@ class SyncRun:
         conn = self.connection
         conn._ensure_connected()
         if not self.lock.acquire():
-            raise UserError(self.env._(
+            raise Busy(self.env._(
                 "A sync with Xero is already running for %(org)s. Wait for it to finish, then try again.",
                 org=conn.display_name))
         try:

@@ -10,6 +10,11 @@ entry point.
 
 The sync action is active while some connection is automatic or has work
 handed over (``next_sync`` set); it is triggered at once for a handover.
+
+When OCA's queue_job is installed, the scheduled actions dispatch instead:
+one job per due connection (or running contact import) on the channel
+``root.xero``, so organisations run in parallel in as many workers as the
+channel allows (:mod:`.jobs`); without it, they work as described above.
 """
 
 import logging
@@ -18,6 +23,7 @@ import time
 from odoo import fields
 from odoo.exceptions import UserError
 
+from . import jobs
 from .cron import update_cron
 from .export import ExportRun
 from .importers import contacts as contact_import
@@ -94,6 +100,10 @@ def cron_sync(env):
     now = fields.Datetime.now()
     due = env["xero.connection"].sudo().search([
         ("state", "=", "connected"), ("next_sync", "!=", False), ("next_sync", "<=", now)])
+    if jobs.available(env):
+        jobs.dispatch(env, "send", due)
+        update_cron(env)
+        return
     deadline = time.monotonic() + CRON_BUDGET
     left = []
 
@@ -122,6 +132,9 @@ def cron_inbound(env):
     event_ids = [conn.id for (conn,) in with_events]
     due = env["xero.connection"].sudo().search([
         ("state", "=", "connected"), "|", ("import_payments", "=", True), ("id", "in", event_ids)])
+    if jobs.available(env):
+        jobs.dispatch(env, "inbound", due)
+        return
 
     def work(conn):
         try:
@@ -134,6 +147,10 @@ def cron_inbound(env):
 
 def cron_import_contacts(env):
     """Scheduled action: advance running contact imports for a few minutes,
-    then report progress so Odoo calls it again at once while pages remain."""
+    then report progress so Odoo calls it again at once while pages remain
+    (with queue_job: one job per import that is due)."""
+    if jobs.available(env):
+        jobs.dispatch(env, "contacts", contact_import.due_jobs(env))
+        return
     done, remaining = contact_import.run_jobs(env, deadline=time.monotonic() + CRON_BUDGET)
     env["ir.cron"]._notify_progress(done=done, remaining=remaining if done else 0)

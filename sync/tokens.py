@@ -27,6 +27,7 @@ from odoo.tools import html_escape
 from ..services.api import IdentityAdapter
 from ..services.client import StaticTokens, XeroClient
 from ..services.errors import XeroAuthError, XeroError, XeroRetryableError
+from .rate import governor_of
 
 _logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def client_of(connection, access_token=None, **kwargs):
     if access_token:
         return XeroClient(config, StaticTokens(access_token), **kwargs)
     connection._ensure_connected()
+    kwargs.setdefault("governor", governor_of(connection.env))
     return XeroClient(config, ConnectionTokens(connection),
                       on_refused=lambda token, error: still_connected(connection, token, error), **kwargs)
 

@@ -22,6 +22,7 @@ from . import test_link_contact
 from . import test_tour_link
 from . import test_bad_inputs_corpus
 from . import test_governor
+from . import test_shared_governor
 from . import test_outbox
 from . import test_run_failures
 from . import test_cron_disconnection

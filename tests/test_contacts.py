@@ -93,6 +93,31 @@ class TestContacts(XeroMasterCase):
             self.assertFalse(partner.with_company(self.env.company).xero_contact_id, partner.name)
         self.assertEqual(self.connection.contact_match_count, 3)
 
+    def test_batch_creation_syncs_as_odoo_does(self):
+        """The import creates partners with Odoo's per-partner sync skipped and
+        does that sync for the batch: the contact persons get what Odoo's own
+        create gives them (commercial fields, address, language, company)."""
+        from odoo.addons.account_xero.sync.importers.contact_pages import create_with_children
+
+        contact = dict(xero_contacts(self.emulator)["Basket Case"], Name="Sync Check Ltd")
+        values = partner_values(contact, AddressLookup(self.env), self.title.id)
+        values["vat"] = "NZ 123"
+        Partner = self.env["res.partner"].with_context(xero_no_push=True)
+        ours = create_with_children(Partner, [values])
+        odoo = Partner.create([dict(values, name="Sync Check Ltd (Odoo)")])
+        fields = ["vat", "street", "street2", "city", "zip", "state_id", "country_id", "lang", "type", "email",
+                  "commercial_partner_id", "company_id", "property_product_pricelist"]
+
+        def persons(partner):
+            return [{f: (c[f].id if f == "commercial_partner_id" else c[f]) for f in fields}
+                    for c in partner.child_ids.sorted("name")]
+
+        expected = persons(odoo)
+        for person in expected:
+            person["commercial_partner_id"] = ours.id
+        self.assertEqual(persons(ours), expected)
+        self.assertEqual([c.commercial_partner_id for c in ours.child_ids], [ours] * len(ours.child_ids))
+
     def test_second_import_changes_nothing(self):
         self.run_import()
         partners = self.env["res.partner"].search_count([])

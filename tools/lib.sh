@@ -45,7 +45,8 @@ $out"
 ensure_python_deps() {
     if "$ODOO_PYTHON" - <<'EOF' 2>/dev/null
 import importlib.util as u, sys
-mods = ["xero_python", "pytest", "pytest_odoo", "websocket", "jsonschema", "yaml", "referencing"]
+mods = ["xero_python", "pytest", "pytest_odoo", "websocket", "jsonschema", "yaml", "referencing",
+        "odoo.addons.queue_job"]
 sys.exit(0 if all(u.find_spec(m) for m in mods) else 1)
 EOF
     then return 0; fi

@@ -110,6 +110,21 @@ if [ "$MODE" != emulator ]; then
             tail -20 "$LOGDIR/uninstall.log"
         fi
     fi
+    if [ "$TAGS" = /account_xero ]; then
+        say "the sync as queue_job jobs in real worker processes (tools/jobs_check.py)"
+        set +e
+        "$ODOO_PYTHON" "$REPO/tools/jobs_check.py" --odoo-bin "$ODOO_BIN" --addons-path "$ADDONS_PATH" \
+            --template "$TEMPLATE_DB" --logdir "$LOGDIR" >"$LOGDIR/jobs.log" 2>&1
+        jrc=$?
+        set -e
+        grep -E '^jobs check|PROBLEM' "$LOGDIR/jobs.log" || true
+        if [ "$jrc" = 0 ]; then
+            passed=$((passed + 1)); summary+=("queue_job jobs in real workers: passed")
+        else
+            failed=$((failed + 1)); summary+=("queue_job jobs in real workers: FAILED — see $LOGDIR/jobs.log")
+            tail -20 "$LOGDIR/jobs.log"
+        fi
+    fi
 fi
 
 if [ "$MODE" = all ]; then

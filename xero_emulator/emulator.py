@@ -200,9 +200,9 @@ class Emulator:
         """API requests received (not /_emulator ones), oldest first, the last 10,000 at most.
 
         Each: ``seq``, ``time`` (emulator clock, epoch seconds), ``time_utc``, ``method``, ``path``,
-        ``query`` (raw), ``tenant_id``, ``idempotency_key``, ``body_sha256``, ``body_length`` and
-        ``status`` (None when the connection was dropped unanswered).  ``since``: a ``seq`` seen
-        before; only later requests are returned.
+        ``query`` (raw), ``tenant_id``, ``idempotency_key``, ``body_sha256``, ``body_length``,
+        ``response_length`` (bytes of the answer's body) and ``status`` (None when the connection
+        was dropped unanswered).  ``since``: a ``seq`` seen before; only later requests are returned.
         """
         return self.request_log.entries(since)
 

@@ -44,6 +44,7 @@ class RequestLog:
             "idempotency_key": req.header("Idempotency-Key"),
             "body_sha256": hashlib.sha256(req.body or b"").hexdigest(),
             "body_length": len(req.body or b""),
+            "response_length": len(resp.body or b"") if resp is not None and not resp.drop else 0,
             "status": status,
         }
         with self._lock:

@@ -9,6 +9,7 @@ or :class:`~.query.Page`.
 
 from dataclasses import dataclass, field
 
+from ..client import JsonBody
 from ..util import if_modified_since, is_uuid
 from .query import MAX_PAGE, any_equal, any_guid, chunks, page_of
 
@@ -106,6 +107,8 @@ class AccountingAdapter:
             kwargs = dict(op.kwargs, summarize_errors=False, idempotency_key=key)
         else:
             kwargs = dict(op.kwargs, idempotency_key=key)
+        if isinstance(body, dict):
+            body = JsonBody(body)  # JSON already: sent as is (see JsonBody)
         response = self.client.accounting(op.method, *args, body, **kwargs)
         return response.data.get(op.collection) or []
 

@@ -150,7 +150,7 @@ def line_amount_types(move):
 
     Raises when a document mixes tax-included and tax-excluded prices: Xero
     has one setting per document and converting prices would change them."""
-    lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+    lines = move.line_ids.filtered(lambda line: line.display_type == "product")
     return amount_types(move, lines.tax_ids)
 
 

@@ -51,6 +51,11 @@ class ContactExporter(Exporter):
     actions = ("contact",)
     xero_object = "contact"
 
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        #: payloads made by ensure() for the partners it queues, used by build()
+        self.payloads = {}
+
     def partner(self, row):
         Partner = self.env["res.partner"].sudo().with_company(self.company).with_context(xero_no_push=True)
         return Partner.browse(row.res_id).exists()
@@ -75,6 +80,8 @@ class ContactExporter(Exporter):
         env, company = self.env, self.company
         Queue = env["xero.queue"].sudo()
         commercial = partners.commercial_partner_id.sudo().with_company(company)
+        # the two fields asked here, not every field of a partner (company-dependent ones are costly)
+        commercial.fetch(["xero_contact_id", "xero_contact_status"])
         errors = {}
         unbound = commercial.browse()
         for partner in commercial:
@@ -92,7 +99,8 @@ class ContactExporter(Exporter):
         in_flight = set(rows.mapped("res_id"))
         for partner in unbound.filtered(lambda p: p.id not in in_flight):
             try:
-                hashes[partner.id] = contact_hash(contact_payload(partner))
+                self.payloads[partner.id] = payload = contact_payload(partner)
+                hashes[partner.id] = contact_hash(payload)
             except XeroMappingError as exc:
                 errors[partner.id] = exc.message
         queued = (unbound | stale).filtered(lambda p: p.id in hashes and p.id not in in_flight)
@@ -103,11 +111,7 @@ class ContactExporter(Exporter):
                 errors[row.res_id] = row.message or env._("Xero refused %s.", row.record_name)
         if rows:
             self.process(rows)
-            last_row = {row.res_id: row for row in rows}
-            for partner in commercial.filtered(lambda p: p.id not in errors and not p.xero_contact_id):
-                row = last_row.get(partner.id)
-                errors[partner.id] = (row and row.message) or env._("%s could not be created in Xero.",
-                                                                    partner.display_name)
+            errors.update(self._not_made(unbound.filtered(lambda p: p.id not in errors), rows))
         result = {}
         for partner in partners:
             message = errors.get(partner.commercial_partner_id.id)
@@ -141,6 +145,18 @@ class ContactExporter(Exporter):
                 hashes[partner.id] = digest
         return hashes
 
+    def _not_made(self, partners, rows):
+        """``{partner id: message}`` of those ``partners`` whose row was not
+        sent (a sent row bound its partner)."""
+        last_row = {row.res_id: row for row in rows}
+        errors = {}
+        for partner in partners:
+            row = last_row.get(partner.id)
+            if not row or row.state != "sent":
+                errors[partner.id] = (row and row.message) or self.env._("%s could not be created in Xero.",
+                                                                         partner.display_name)
+        return errors
+
     # ------------------------------------------------------------ steps
     def build(self, row):
         partner = self.partner(row)
@@ -151,32 +167,45 @@ class ContactExporter(Exporter):
             row._xero_skip(self.run, "contact", self.env._(
                 "%s is a contact person: it is sent with its company.", partner.display_name))
             return None
-        payload = self.payload(partner)
-        row.payload_hash = contact_hash(payload)
+        # an unbound partner's payload was just made by ensure() (it has no ContactID to add)
+        payload = self.payloads.pop(partner.id, None) or self.payload(partner)
+        digest = contact_hash(payload)
+        if row.payload_hash != digest:
+            row.payload_hash = digest
         return "contacts.update", payload
 
     def legacy_operation(self, rows, elements):
         return "contacts.update"
 
     def bind(self, pairs):
+        """Bind the contacts Xero accepted and record the version sent, for
+        the whole answer at once (a partner ``write`` each costs milliseconds
+        and has nothing to do here); then the history notes of updates."""
+        ids, versions, done = {}, {}, []
         for row, element in pairs:
             partner = self.partner(row)
             contact_id = element.get("ContactID")
-            self.binder._bind(partner, contact_id, self.company)
-            partner.write({"xero_contact_hash": row.payload_hash,
-                           "xero_contact_status": element.get("ContactStatus") or "ACTIVE"})
+            if partner:
+                ids[partner.id] = contact_id
+                versions[partner.id] = {"xero_contact_hash": row.payload_hash,
+                                        "xero_contact_status": element.get("ContactStatus") or "ACTIVE"}
+            done.append((row, contact_id, None))
+        self.binder._bind_many("res.partner", ids, self.company)
+        self.binder._write_many("res.partner", versions, self.company)
+        self.env["xero.queue"].sudo()._xero_succeed_many(self.run, "contact", done)
+        for row, element in pairs:
             note = row.xero_history_note
-            row._xero_succeed(self.run, "contact", xero_id=contact_id)
-            sent = row._xero_element()
-            if self.connection.contact_history and not sent.get("ContactID") and contact_id:
+            partner, contact_id, sent = self.partner(row), element.get("ContactID"), row._xero_element()
+            if self.connection.contact_history and not sent.get("ContactID") and contact_id and partner:
                 # created by this request: its creation goes in the contact's history
                 note = creation_note(partner, row.create_uid)
-            if note and self.connection.contact_history and contact_id:
+            if not note:
+                continue
+            if partner and self.connection.contact_history and contact_id:
                 # what changed goes in the contact's history, by the history exporter, in this run
                 self.env["xero.queue"].sudo()._xero_enqueue(self.connection, partner, action="history",
                                                             xero_id=contact_id, xero_history_note=note)
-            if note:
-                row.xero_history_note = False
+            row.xero_history_note = False
 
     def explain(self, row, messages):
         if any(NAME_TAKEN in text for text in messages):

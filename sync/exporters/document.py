@@ -13,7 +13,6 @@
   on the ``Url`` back to Odoo (or contact and total when Xero gives none).
 """
 
-import json
 from decimal import Decimal
 
 from odoo import fields
@@ -30,6 +29,14 @@ GONE = ("VOIDED", "DELETED")
 STATUS_ORDER = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2}
 #: documents looked at at once when collecting a run's contacts
 PREPARE_CHUNK = 1000
+#: what building a document reads of it and of its lines (fetched for a batch at once)
+MOVE_FIELDS = ["move_type", "state", "name", "ref", "date", "invoice_date", "invoice_date_due", "partner_id",
+               "commercial_partner_id", "company_id", "currency_id", "amount_total", "amount_tax",
+               "invoice_currency_rate", "payment_state", "line_ids", "xero_id", "xero_hash", "xero_sent_date",
+               "xero_remote_status"]
+LINE_FIELDS = ["move_id", "sequence", "display_type", "name", "product_id", "account_id", "quantity", "price_unit",
+               "discount", "tax_ids", "analytic_distribution", "price_subtotal", "price_total", "amount_currency",
+               "tax_repartition_line_id"]
 #: this addon's own columns on account_move written when a document is sent
 SENT_FIELDS = ("xero_hash", "xero_sent_date", "xero_remote_status", "xero_remote_due", "xero_remote_checked")
 
@@ -64,7 +71,7 @@ def make_resolver(env, connection):
         tax_type=lambda taxes: cached(("tax", tuple(sorted(taxes.ids))),
                                       lambda: TaxRate._xero_tax_type_for(connection, taxes)),
         tax_rate=tax_rate,
-        tracking=lambda distribution: cached(("tracking", json.dumps(distribution, sort_keys=True)),
+        tracking=lambda distribution: cached(("tracking", tuple(sorted(distribution.items()))),
                                              lambda: Tracking._xero_tracking_for(connection, distribution)),
     )
 
@@ -122,6 +129,7 @@ class DocumentExporter(Exporter):
         super().__init__(ctx)
         self.resolver = make_resolver(self.env, self.connection)
         self.contact_errors = {}
+        self.contact_ids = {}
         self.notes = {}
 
     def object_of(self, row):
@@ -139,12 +147,15 @@ class DocumentExporter(Exporter):
         documents, with its message."""
         partner_ids = set()
         for chunk in split_every(PREPARE_CHUNK, self.due_rows("upsert", limit)):
-            moves = self.env["xero.queue"].sudo().browse(chunk).move_id
-            partner_ids.update(moves.filtered(lambda m: not m._xero_skip_reason(self.connection))
+            rows = self.env["xero.queue"].sudo().browse(chunk)
+            rows.fetch(["move_id"])
+            rows.move_id.fetch(MOVE_FIELDS)  # what the skip reason reads, not every field of a document
+            partner_ids.update(rows.move_id.filtered(lambda m: not m._xero_skip_reason(self.connection))
                                .commercial_partner_id.ids)
             # only the partner ids are kept: a run of 10,000 documents never holds them all
             self.env.invalidate_all()
         partners = self.env["res.partner"].sudo().with_company(self.company).browse(sorted(partner_ids))
+        partners.fetch([self.binder._field("res.partner"), "xero_contact_hash"])
         partners = partners.filtered(lambda p: not p.xero_contact_id or p.xero_contact_hash)  # new or changed
         if partners:
             self._contacts().ensure(partners)
@@ -154,9 +165,18 @@ class DocumentExporter(Exporter):
         return ContactExporter(self.ctx)
 
     def dependencies(self, rows):
+        """The batch's contacts in Xero; first, what building the batch reads
+        of its documents and their lines, in two queries (only those fields:
+        a document has a hundred more)."""
+        rows.move_id.fetch(MOVE_FIELDS)
+        rows.move_id.line_ids.fetch(LINE_FIELDS)
         moves = rows.move_id.filtered(lambda m: not m._xero_skip_reason(self.connection))
         if moves.commercial_partner_id:
             self.contact_errors = self._contacts().ensure(moves.commercial_partner_id)
+        # the batch's ContactIDs, read once for the batch (after the contacts it needed were made)
+        partners = self.binder._scoped("res.partner", self.company).browse(moves.commercial_partner_id.ids)
+        field = self.binder._field("res.partner")
+        self.contact_ids = {partner.id: partner[field] for partner in partners}
         return {}
 
     def build(self, row):
@@ -165,7 +185,7 @@ class DocumentExporter(Exporter):
         if partner.id in self.contact_errors:
             raise XeroMappingError(self.contact_errors[partner.id])  # already says which contact and why
         source_hash = move._xero_source_hash()
-        contact_id = self.binder._to_xero(partner, self.company)
+        contact_id = self.contact_ids.get(partner.id) or self.binder._to_xero(partner, self.company)
         outcome, message, element = plan_document(move, self.connection, self.resolver, contact_id, source_hash)
         if outcome == "skip":
             row._xero_skip(self.run, self.object_of(row), message)

@@ -3,7 +3,10 @@ said so they know what to do, and one chatter note per document and batch."""
 
 import re
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
+
+from odoo import fields
+from odoo.tools.mail import generate_tracking_message_id
 
 MAPPINGS_MENU = "Accounting ▸ Configuration ▸ Xero ▸ Mappings"
 
@@ -79,4 +82,37 @@ def log_outcomes(env, rows, notes, attachments=False):
             continue
         bodies.setdefault(move._name, {})[move.id] = Markup("<p>%s</p>") % body
     for model, by_id in bodies.items():
-        env[model].browse(list(by_id))._message_log_batch(bodies=by_id)
+        log_notes(env[model].browse(list(by_id)), by_id)
+
+
+def log_notes(records, bodies):
+    """One internal note per record (``bodies``: ``{record id: Markup}``),
+    written in one statement: what ``_message_log_batch`` writes (the
+    current user as author, the "Note" subtype, internal, no notification,
+    a message id each), without a ``mail.message`` ORM create per note —
+    that create costs about a millisecond a note, more than the rest of a
+    document's send.
+
+    Skipped on purpose: ``mail.message``'s create logic, which has nothing
+    to do for an internal log without recipients, attachments or tracking
+    (a module overriding that create does not see these notes), and the
+    live push to a chatter open in a browser (the note shows when the
+    document is opened or reloaded)."""
+    env = records.env
+    author = env.user.partner_id
+    email_from = author.email_formatted
+    reply_to = env["mail.thread"]._notify_get_reply_to(default=email_from)[False]
+    subtype_id = env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+    now = fields.Datetime.now()
+    ids = list(bodies)
+    env.cr.execute(
+        """INSERT INTO mail_message (model, res_id, body, message_id, message_type, subtype_id, author_id,
+                                     email_from, reply_to, is_internal, email_add_signature, date,
+                                     create_uid, create_date, write_uid, write_date)
+           SELECT %s, note.res_id, note.body, note.message_id, 'notification', %s, %s, %s, %s, true, false, %s,
+                  %s, %s, %s, %s
+             FROM unnest(%s::int[], %s::text[], %s::text[]) AS note(res_id, body, message_id)""",
+        (records._name, subtype_id, author.id or None, email_from or None, reply_to or None, now,
+         env.uid, now, env.uid, now, ids, [str(escape(bodies[res_id])) for res_id in ids],
+         [generate_tracking_message_id("message-notify") for _res_id in ids]))
+    records.invalidate_recordset(["message_ids"])

@@ -176,7 +176,9 @@ def find_partners(env, company, contacts):
 def create_partners(connection, contacts, lookup=None, job=None):
     """Create and bind one partner per Xero contact; ``(created, failed)``.
 
-    Created together; if that fails, one by one, so one bad contact is
+    Created together, bound in the same ``create`` (the ContactID is a
+    value of the new partner, in the connection's company: no write per
+    partner afterwards); if that fails, one by one, so one bad contact is
     logged (and skipped) and the others still come in."""
     if not contacts:
         return 0, 0
@@ -185,10 +187,12 @@ def create_partners(connection, contacts, lookup=None, job=None):
     lookup = lookup or AddressLookup(env)
     Partner = env["res.partner"].sudo().with_company(company).with_context(**IMPORT_CONTEXT)
     title_id = connection.contact_default_title_id.id
+    id_field = env["xero.binder"]._field("res.partner")
     vals_list = []
     for contact in contacts:
         values = mapper.partner_values(contact, lookup, title_id)
         values["xero_contact_status"] = contact.get("ContactStatus") or "ACTIVE"
+        values[id_field] = contact["ContactID"]
         vals_list.append(values)
     try:
         with env.cr.savepoint():
@@ -205,20 +209,58 @@ def create_partners(connection, contacts, lookup=None, job=None):
                     connection, "contact", "import", "failed", run=job.run_id if job else None,
                     xero_id=contact.get("ContactID"), message=env._(
                         "%(name)s could not be imported: %(error)s", name=contact.get("Name"), error=str(exc)))
-    binder = env["xero.binder"]
-    for partner, contact in pairs:
-        binder._bind(partner, contact["ContactID"], company)
     return len(pairs), len(contacts) - len(pairs)
 
 
 def create_with_children(Partner, vals_list):
-    """Create partners, then all their contact persons in one batch (quicker
-    than one nested create per partner)."""
-    vals_list = [dict(vals) for vals in vals_list]
+    """Create partners, then all their contact persons in one batch.
+
+    Odoo syncs each new partner on its own (``_fields_sync``: a ``write`` or
+    two per contact person, most of an import's time); here the partners are
+    created with that sync skipped (Odoo's ``_partners_skip_fields_sync``)
+    and what it would do is in the contact persons' values instead: the
+    company's commercial fields (VAT...), its address for persons of type
+    "contact" when it has one, its language; a company without an address
+    takes that of its only new child that has one (Odoo's first-contact
+    rule). Skipped on purpose: the company-dependent commercial fields of
+    other companies (a partner just created has none of its own to pass
+    on), computed commercial fields (the pricelist: the child computes the
+    same from the same country), and the sync to children of the new
+    partners (they have none yet)."""
+    Partner = Partner.with_context(_partners_skip_fields_sync=True)
+    # the defaults, computed once for the batch (Odoo asks for them once per new record)
+    defaults = Partner.default_get(list(Partner._fields))
+    vals_list = [dict(defaults, **vals) for vals in vals_list]
     children = [vals.pop("child_ids", []) for vals in vals_list]
     partners = Partner.create(vals_list)
-    Partner.create([dict(command[2], parent_id=partner.id)
-                    for partner, commands in zip(partners, children, strict=True) for command in commands])
+    # a computed commercial field (the pricelist) follows from what the child inherits (the country):
+    # setting it would run its inverse for every child
+    commercial_fields = [name for name in Partner._commercial_fields()
+                         if not (Partner._fields[name].compute and not Partner._fields[name].store)]
+    address_fields = Partner._address_fields()
+    child_vals, parents = [], []
+    for partner, commands in zip(partners, children, strict=True):
+        if not commands:
+            continue
+        inherited = partner._update_fields_values(commercial_fields)
+        address = partner._update_fields_values(address_fields) \
+            if any(partner[key] for key in address_fields) else None
+        lang = partner.lang or Partner.env.context.get("default_lang") or Partner.env.lang
+        for command in commands:
+            vals = {**defaults, **command[2], **inherited, "parent_id": partner.id,
+                    "lang": command[2].get("lang") or lang}
+            if address and vals.get("type", "contact") == "contact":
+                vals.update(address)
+            child_vals.append(vals)
+            parents.append((partner, address is None))
+    kids = Partner.create(child_vals)
+    only_kid = {}
+    for (partner, bare), kid, vals in zip(parents, kids, child_vals, strict=True):
+        if bare and any(vals.get(key) for key in address_fields):
+            only_kid[partner.id] = kid
+    for partner, commands in zip(partners, children, strict=True):
+        if len(commands) == 1 and partner.id in only_kid:
+            partner.update_address(only_kid[partner.id]._update_fields_values(address_fields))
     return partners
 
 

@@ -85,8 +85,7 @@ def run_jobs(env, deadline):
     until ``deadline`` (``time.monotonic()``); return ``(pages done, pages
     remaining)``, remaining being 0 when no page was done (the paused and put
     off jobs wait for their time: nothing to hand over at once)."""
-    jobs = env["xero.import.job"].sudo().search([
-        ("state", "=", "running"), "|", ("next_attempt", "=", False), ("next_attempt", "<=", fields.Datetime.now())])
+    jobs = due_jobs(env)
     done = 0
     for job in jobs:
         done += run_job(job, deadline=deadline)
@@ -95,6 +94,12 @@ def run_jobs(env, deadline):
     remaining = sum(max(1, (j.total_count - j.count_read) // max(j.page_size, 1))
                     for j in jobs.filtered(lambda j: j.state == "running" and not j.next_attempt))
     return done, remaining if done else 0
+
+
+def due_jobs(env):
+    """The running imports whose next page is due."""
+    return env["xero.import.job"].sudo().search([
+        ("state", "=", "running"), "|", ("next_attempt", "=", False), ("next_attempt", "<=", fields.Datetime.now())])
 
 
 def run_job(job, deadline=None, max_pages=None):
