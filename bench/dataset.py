@@ -32,7 +32,7 @@ from common import REPO, log
 DATASET_VERSION = 3
 LINES_PER_INVOICE = 5
 START_DATE = dt.date(2025, 1, 1)
-CODE_DIRS = ("models", "services", "wizard", "views", "data", "security", "controllers")
+CODE_DIRS = ("models", "services", "sync", "demo", "wizard", "views", "data", "security", "controllers", "migrations")
 REGIONS = ("North", "South", "East", "West")
 DEPARTMENTS = ("Sales", "Marketing", "Operations")
 WORDS = ("Consulting", "Licence", "Support", "Training", "Hosting", "Design", "Audit", "Maintenance",
