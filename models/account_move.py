@@ -177,10 +177,11 @@ class AccountMove(models.Model):
         kind = kind_of(self)
         if not kind:
             return []
-        lines = self.invoice_line_ids
         if not kind.sales:
-            return [lines.purchase_line_id.order_id]
-        return [lines.sale_line_ids.order_id] if "sale_line_ids" in lines._fields else []
+            return [self.invoice_line_ids.purchase_line_id.order_id]
+        if "sale_line_ids" not in self.env["account.move.line"]._fields:
+            return []  # without the sale module, not a line to read
+        return [self.invoice_line_ids.sale_line_ids.order_id]
 
     def _xero_live_id(self):
         """The Xero id to update, None when the document is not (any more) in Xero."""
@@ -215,6 +216,7 @@ class AccountMove(models.Model):
         groups = self.env["ir.attachment"].sudo()._read_group([
             ("res_model", "=", "account.move"), ("res_id", "in", self.ids), ("type", "=", "binary")], ["res_id"])
         with_files = {res_id for (res_id,) in groups}
+        self.fetch(["move_type"])  # after a commit the cache is empty: one narrow read, not every column
         origins = {move.id: move._xero_origins() for move in self if move.id not in with_files}
         having = actions.records_with_files(self.env, [recs for found in origins.values() for recs in found])
         return self.filtered(lambda move: move.id in with_files or any(

@@ -179,6 +179,14 @@ class XeroQueue(models.Model):
 
     # ------------------------------------------------------------ claim
     @api.model
+    def _xero_still_due(self, ids):
+        """Those of the rows ``ids`` still waiting or in flight."""
+        self.env["xero.queue"].flush_model(["state"])
+        self.env.cr.execute("SELECT id FROM xero_queue WHERE id = ANY(%s) AND state IN ('waiting', 'sending')",
+                            (list(ids),))
+        return [row_id for (row_id,) in self.env.cr.fetchall()]
+
+    @api.model
     def _xero_claim(self, connection, res_model, action, limit, exclude_ids=None):
         """Lock up to ``limit`` rows due for sending (``FOR UPDATE SKIP LOCKED``).
 

@@ -50,6 +50,7 @@ class XeroSyncLog(models.Model):
         if not vals_list:
             return
         conns = self.env["xero.connection"].sudo().browse({vals["connection_id"] for vals in vals_list})
+        conns.fetch(["company_id"])  # not the connection's sixty other columns
         company = {conn.id: conn.company_id.id for conn in conns}
         now, uid = fields.Datetime.now(), self.env.uid
         self.flush_model()

@@ -67,17 +67,20 @@ def export_slice(ctx):
             exporter.prepare(limit=left * size)
         ctx.run.api_calls = ctx.calls
         commit(env)
+        # rows this slice handled and left due (an exporter that leaves a row
+        # waiting must not make the slice loop); rows it settled are not due
+        # any more, and the list of ids sent with each claim stays short
         handled = set()
         while not budget.exhausted:
             rows = Queue._xero_claim(connection, model, action, size, exclude_ids=handled)
             if not rows:
                 break
             budget.spend()
-            handled.update(rows.ids)
             with unit(env):
                 exporter.process(rows)
             ctx.run.api_calls = ctx.calls
             commit(env)
+            handled.update(Queue._xero_still_due(rows.ids))
             # what this batch read and wrote is saved: let it go, so a run
             # of 10,000 documents holds one batch in memory
             env.invalidate_all()

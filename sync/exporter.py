@@ -28,6 +28,7 @@ overrides :meth:`Exporter.send` and uses :meth:`.outbox.Outbox.call`.
 from odoo.tools import SQL
 
 from .outbox import Outbox
+from .run import ROW_FIELDS, warm
 
 
 class Exporter:
@@ -62,6 +63,7 @@ class Exporter:
             self.finish(rows)
 
     def send(self, rows):
+        warm(rows, ROW_FIELDS)
         self.outbox.send(self, rows, self.dependencies(rows.filtered(lambda r: r.state == "waiting")))
 
     def object_of(self, row):

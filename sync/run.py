@@ -71,6 +71,22 @@ def commit(env):
         env.cr.commit()  # pylint: disable=invalid-commit
 
 
+#: what the steps of a send read of its queue rows
+ROW_FIELDS = ["connection_id", "state", "res_model", "res_id", "move_id", "purchase_id", "partner_id", "request_id",
+              "payload_hash", "record_name", "xero_id", "message"]
+
+
+def warm(records, fnames):
+    """Read ``fnames`` of ``records`` in one query, when a step is about to read them.
+
+    A commit empties the ORM cache; the first field read after it would
+    load every column of the model (a document has two hundred) for the
+    whole prefetch set. A step that runs after a commit and reads a few
+    fields of many records asks for those only."""
+    if records:
+        records.fetch(fnames)
+
+
 @contextmanager
 def unit(env):
     """One unit of work: kept when it ends; when it raises, what it wrote

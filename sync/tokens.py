@@ -53,10 +53,12 @@ class ConnectionTokens:
         self.known = None
 
     def access_token(self):
-        for access, expires in (self.known or (None, None),
-                                (self.connection.access_token, self.connection.token_expires_at)):
-            if token_still_good(access, expires, None):
-                return access
+        if self.known and token_still_good(*self.known, None):
+            return self.known[0]
+        # asked before each call, often just after a commit: the token columns only
+        self.connection.fetch(TOKEN_FIELDS)
+        if token_still_good(self.connection.access_token, self.connection.token_expires_at, None):
+            return self.connection.access_token
         return self._refresh(self.connection.access_token)
 
     def refresh(self, failed_token):

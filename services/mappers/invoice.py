@@ -357,21 +357,34 @@ def status_element(kind, xero_id, status):
     return {kind.id_field: xero_id, "Status": status}
 
 
+#: the plain (not relational) values of a line that its document's snapshot holds, and their order
+SNAPSHOT_LINE_FIELDS = ("sequence", "display_type", "name", "quantity", "price_unit", "discount",
+                        "analytic_distribution", "price_subtotal", "price_total", "amount_currency")
+
+
 def source_snapshot(move, orders=()):
     """What of a document matters to Xero, from Odoo values only (no mapping).
 
     Its hash decides whether a posted document changed since it was sent:
     lines, amounts, dates, partner, reference, currency and rate, and the
     purchase orders it was made from (only when there are some, so that
-    other documents keep their hash)."""
+    other documents keep their hash).
+
+    The lines' plain values are read a column at a time (``mapped``: the
+    same values as reading them line by line, for a fraction of the cost —
+    this runs for every document sent)."""
+    records = move.line_ids
+    col = {name: records.mapped(name) for name in SNAPSHOT_LINE_FIELDS}
+    recs = list(records)
     lines = []
-    for line in move.line_ids.sorted(lambda ln: (ln.sequence, ln.id)):
-        if line.display_type not in ("product", "rounding", "epd"):
+    for i in sorted(range(len(recs)), key=lambda i: (col["sequence"][i], recs[i].id)):
+        if col["display_type"][i] not in ("product", "rounding", "epd"):
             continue
+        line = recs[i]
         lines.append([
-            line.display_type, line.name or "", line.account_id.id, line.quantity, line.price_unit,
-            line.discount, sorted(line.tax_ids.ids), line.analytic_distribution or {},
-            line.price_subtotal, line.price_total, line.amount_currency,
+            col["display_type"][i], col["name"][i] or "", line.account_id.id, col["quantity"][i],
+            col["price_unit"][i], col["discount"][i], sorted(line.tax_ids.ids), col["analytic_distribution"][i] or {},
+            col["price_subtotal"][i], col["price_total"][i], col["amount_currency"][i],
         ])
     snapshot = {
         "type": move.move_type, "name": move.name, "ref": move.ref or "",

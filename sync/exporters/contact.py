@@ -55,10 +55,30 @@ class ContactExporter(Exporter):
         super().__init__(ctx)
         #: payloads made by ensure() for the partners it queues, used by build()
         self.payloads = {}
+        #: {partner id: partner, empty when deleted} of the batch being sent
+        self.existing = {}
 
     def partner(self, row):
+        """The row's partner (empty when it was deleted meanwhile)."""
+        if row.res_id not in self.existing:
+            self._look_up(row)
+        return self.existing[row.res_id]
+
+    def _look_up(self, rows):
+        """Which of the rows' partners still exist, in one query for the batch."""
         Partner = self.env["res.partner"].sudo().with_company(self.company).with_context(xero_no_push=True)
-        return Partner.browse(row.res_id).exists()
+        ids = set(rows.mapped("res_id"))
+        found = Partner.browse(ids).exists()
+        self.existing.update(dict.fromkeys(ids, Partner))
+        self.existing.update({partner.id: partner for partner in found})
+
+    def dependencies(self, rows):
+        """Nothing to make first; the batch's partners are looked up at once
+        (a partner deleted since the previous batch is seen as deleted)."""
+        self.existing = {}
+        if rows:
+            self._look_up(rows)
+        return {}
 
     def payload(self, partner):
         return contact_payload(partner, self.binder._to_xero(partner, self.company))
@@ -79,9 +99,10 @@ class ContactExporter(Exporter):
         document goes on, and the refusal stays on its queue row."""
         env, company = self.env, self.company
         Queue = env["xero.queue"].sudo()
+        partners.fetch(["commercial_partner_id"])
         commercial = partners.commercial_partner_id.sudo().with_company(company)
-        # the two fields asked here, not every field of a partner (company-dependent ones are costly)
-        commercial.fetch(["xero_contact_id", "xero_contact_status"])
+        # the fields asked here, not every field of a partner (company-dependent ones are costly)
+        commercial.fetch(["xero_contact_id", "xero_contact_status", "xero_contact_hash"])
         errors = {}
         unbound = commercial.browse()
         for partner in commercial:

@@ -22,6 +22,7 @@ from ...services.api.accounting import DOCUMENTS
 from ...services.errors import XeroMappingError
 from ...services.mappers.invoice import Options, Resolver, build_document, kind_of
 from ..exporter import Exporter
+from ..run import ROW_FIELDS, warm
 from .document_notes import explain_refusals, log_outcomes
 
 #: Xero statuses of a document that is no longer live there
@@ -37,6 +38,13 @@ MOVE_FIELDS = ["move_type", "state", "name", "ref", "date", "invoice_date", "inv
 LINE_FIELDS = ["move_id", "sequence", "display_type", "name", "product_id", "account_id", "quantity", "price_unit",
                "discount", "tax_ids", "analytic_distribution", "price_subtotal", "price_total", "amount_currency",
                "tax_repartition_line_id"]
+#: what deciding whether a document is sent reads of it, and its contact
+SKIP_FIELDS = ["move_type", "state", "date", "invoice_date", "xero_id", "xero_remote_status", "commercial_partner_id"]
+#: what sending documents reads of the connection
+CONNECTION_FIELDS = ["company_id", "import_start_date", "invoice_status", "rounding_account_id", "push_contacts",
+                     "send_invoices", "send_bills", "send_credit_notes"]
+#: what binding an answer and noting its outcome read of a document (after a commit)
+BIND_FIELDS = ["move_type", "name", "state", "payment_state", "xero_remote_status"]
 #: this addon's own columns on account_move written when a document is sent
 SENT_FIELDS = ("xero_hash", "xero_sent_date", "xero_remote_status", "xero_remote_due", "xero_remote_checked")
 
@@ -149,7 +157,8 @@ class DocumentExporter(Exporter):
         for chunk in split_every(PREPARE_CHUNK, self.due_rows("upsert", limit)):
             rows = self.env["xero.queue"].sudo().browse(chunk)
             rows.fetch(["move_id"])
-            rows.move_id.fetch(MOVE_FIELDS)  # what the skip reason reads, not every field of a document
+            rows.move_id.fetch(SKIP_FIELDS)  # what the skip reason reads, not every field of a document
+            warm(self.connection, CONNECTION_FIELDS)
             partner_ids.update(rows.move_id.filtered(lambda m: not m._xero_skip_reason(self.connection))
                                .commercial_partner_id.ids)
             # only the partner ids are kept: a run of 10,000 documents never holds them all
@@ -170,6 +179,11 @@ class DocumentExporter(Exporter):
         a document has a hundred more)."""
         rows.move_id.fetch(MOVE_FIELDS)
         rows.move_id.line_ids.fetch(LINE_FIELDS)
+        # and what the skip reasons, the mapper and the hash read of the records around them
+        warm(self.connection, CONNECTION_FIELDS)
+        warm(rows.move_id.company_id, ["account_price_include", "currency_id"])
+        warm(rows.move_id.currency_id, ["name"])
+        warm(rows.move_id.line_ids.tax_ids, ["price_include_override", "price_include", "amount_type", "company_id"])
         moves = rows.move_id.filtered(lambda m: not m._xero_skip_reason(self.connection))
         if moves.commercial_partner_id:
             self.contact_errors = self._contacts().ensure(moves.commercial_partner_id)
@@ -210,6 +224,9 @@ class DocumentExporter(Exporter):
         which tells its followers."""
         now = fields.Datetime.now()
         xero_ids, values, outcomes = {}, [], {}
+        rows = self.env["xero.queue"].sudo().browse([row.id for row, _element in pairs])
+        warm(rows, ROW_FIELDS)
+        warm(rows.move_id, BIND_FIELDS)
         for row, element in pairs:
             move = row.move_id
             kind = kind_of(move)
@@ -269,6 +286,8 @@ class DocumentExporter(Exporter):
 
     def finish(self, rows):
         rows = rows.exists()
+        warm(rows, ROW_FIELDS)
+        warm(rows.move_id, BIND_FIELDS)
         try:
             with_files = rows.filtered(lambda r: r.state == "sent").move_id._xero_with_attachments()
             if with_files:

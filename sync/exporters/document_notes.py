@@ -65,7 +65,9 @@ def log_outcomes(env, rows, notes, attachments=False):
     outcome in this batch (``notes`` gives the text of the sent ones, by
     record id); rows still waiting or in flight get none."""
     bodies = {}
-    for row in rows.exists():
+    rows = rows.exists()
+    rows.fetch(["move_id", "purchase_id", "state", "message"])
+    for row in rows:
         move = row.move_id or row.purchase_id
         if not move:
             continue
@@ -99,7 +101,11 @@ def log_notes(records, bodies):
     live push to a chatter open in a browser (the note shows when the
     document is opened or reloaded)."""
     env = records.env
+    env.user.fetch(["partner_id"])
     author = env.user.partner_id
+    # after a commit: the few fields read here, not every column of a partner and a company
+    author.fetch(["name", "email"])
+    env.company.fetch(["alias_domain_id"])
     email_from = author.email_formatted
     reply_to = env["mail.thread"]._notify_get_reply_to(default=email_from)[False]
     subtype_id = env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
