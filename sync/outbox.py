@@ -141,7 +141,8 @@ class Outbox:
     def _body(self, request):
         """What goes on the wire: the stored text, parsed (xero-python
         serialises it back to the same bytes), or the file's bytes."""
-        request.fetch(["attachment_id", "body", "row_order", "operation", "key", "params"])  # not every column of the request
+        # the columns read from here on, not every column of the request
+        request.fetch(["attachment_id", "body", "row_order", "operation", "key", "params"])
         if request.attachment_id:
             return request.attachment_id.raw
         return json.loads(request.body) if request.body else None

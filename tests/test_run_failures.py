@@ -159,6 +159,25 @@ class TestRunFailures(FaultsMixin, XeroPaymentCase):
         move.button_draft()
         self.assertEqual(move.state, "draft")
 
+    # ------------------------------------------------------------ a slice never loops
+    def test_rows_an_exporter_leaves_waiting_are_taken_once_per_slice(self):
+        """An exporter that leaves its rows waiting gets them once in a slice
+        (the slice does not claim them again and again until its budget is
+        spent); the next run sends them."""
+        from odoo.addons.account_xero.sync.exporters.document import DocumentExporter
+
+        moves = self.xero_move("out_invoice") | self.xero_move("out_invoice") | self.xero_move("out_invoice")
+        batches = []
+        with patch.object(DocumentExporter, "process", lambda exporter, rows: batches.append(rows.ids)):
+            run = self.xero_sync()
+        self.assertEqual(run.state, "done", run.message)
+        self.assertEqual(len(batches), 1, f"claimed once, not once per batch of the budget: {batches}")
+        self.assertEqual(sorted(batches[0]), sorted(moves.xero_queue_ids.ids))
+        self.assertEqual(set(moves.xero_queue_ids.mapped("state")), {"waiting"})
+        run = self.xero_sync()
+        self.assertEqual(run.state, "done", run.message)
+        self.assertEqual(set(moves.mapped("xero_state")), {"sent"}, moves.mapped("xero_message"))
+
 
 @tagged("post_install", "-at_install")
 class TestNeutralizedCopy(XeroPaymentCase):
@@ -178,3 +197,4 @@ class TestNeutralizedCopy(XeroPaymentCase):
         with self.assertRaisesRegex(UserError, "not connected to Xero"):
             conn.action_send_now()
         self.assertEqual(move.xero_state, "waiting", "kept, for when it is reconnected to a test organisation")
+
