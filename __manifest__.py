@@ -45,6 +45,7 @@
     ],
     "assets": {
         "web.assets_tests": [
+            "account_xero/static/src/js/tours/xero_tour_steps.js",
             "account_xero/static/src/js/tours/xero_setup_tour.js",
             "account_xero/static/src/js/tours/xero_send_tour.js",
             "account_xero/static/src/js/tours/xero_link_contact_tour.js",

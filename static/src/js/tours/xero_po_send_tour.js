@@ -6,7 +6,7 @@
  * Xero.
  */
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { openXeroMenu, sendNowSteps } from "@account_xero/js/tours/xero_tour_steps";
 
 registry.category("web_tour.tours").add("xero_po_send_tour", {
     steps: () => [
@@ -19,34 +19,12 @@ registry.category("web_tour.tours").add("xero_po_send_tour", {
             content: "It is waiting to be sent to Xero",
             trigger: '.o_xero_status_button:contains("Waiting to be sent")',
         },
-        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
-        {
-            content: "Open the Xero menu",
-            trigger: 'button[data-menu-xmlid="account_xero.menu_xero_root"]',
-            run: "click",
-        },
-        {
-            content: "Open the Xero dashboard",
-            trigger: '.dropdown-item[data-menu-xmlid="account_xero.menu_xero_dashboard"]',
-            run: "click",
-        },
+        ...openXeroMenu("account_xero.menu_xero_dashboard", "Open the Xero dashboard"),
         {
             content: "The order waits",
             trigger: '.o_kanban_record .o_xero_waiting .fs-3:contains("1")',
         },
-        {
-            content: "Send data now",
-            trigger: ".o_kanban_record button.o_xero_send_now",
-            run: "click",
-        },
-        {
-            content: "The run says what it did",
-            trigger: '.o_notification:contains("0 failed")',
-        },
-        {
-            content: "Nothing waits any more",
-            trigger: '.o_kanban_record .o_xero_waiting .fs-3:contains("0")',
-        },
+        ...sendNowSteps(),
         {
             content: "Open what was sent today (the order and its new vendor)",
             trigger: '.o_kanban_record .o_xero_sent:has(.fs-3:contains("2"))',

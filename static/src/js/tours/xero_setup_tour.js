@@ -5,24 +5,14 @@
  * another site, which a tour cannot drive): step 1 shows the organisation.
  */
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { openXeroMenu } from "@account_xero/js/tours/xero_tour_steps";
 
 const ORG = "Demo Company (Global)";
 
 registry.category("web_tour.tours").add("xero_setup_tour", {
     url: "/odoo",
     steps: () => [
-        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
-        {
-            content: "Open the Xero menu",
-            trigger: 'button[data-menu-xmlid="account_xero.menu_xero_root"]',
-            run: "click",
-        },
-        {
-            content: "Open the Xero setup",
-            trigger: '.dropdown-item[data-menu-xmlid="account_xero.menu_xero_setup"]',
-            run: "click",
-        },
+        ...openXeroMenu("account_xero.menu_xero_setup", "Open the Xero setup"),
         {
             content: "Step 1 shows the connected organisation",
             trigger: `.o_xero_setup_wizard div[name="step_connect"] .o_xero_connected:contains("${ORG}")`,
