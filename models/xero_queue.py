@@ -34,6 +34,8 @@ QUEUE_ACTIONS = [
 
 #: columns a successful outcome writes
 SUCCEED_FIELDS = ["state", "xero_id", "date_sent", "message", "next_attempt", "sending_since"]
+#: what a log row reads of the queue row it records
+LOG_FIELDS = ["connection_id", "res_model", "res_id", "xero_id", "payload", "record_name"]
 #: columns marking a row in flight
 SENDING_FIELDS = ["state", "request_id", "idempotency_key", "run_id", "next_attempt", "attempts", "sending_since",
                   "payload"]
@@ -288,6 +290,9 @@ class XeroQueue(models.Model):
         in one go; a row whose record was deleted meanwhile is logged without it."""
         if not entries:
             return
+        # what the log rows read of the queue rows, in one narrow query (after a commit the
+        # first field read would load every column of the rows)
+        self.sudo().browse([row.id for row, _message, _xero_id in entries]).fetch(LOG_FIELDS)
         existing = {}
         for model, ids in _ids_by_model(row for row, _message, _xero_id in entries).items():
             existing[model] = {rec.id: rec for rec in self.env[model].sudo().browse(ids).exists()}

@@ -132,6 +132,7 @@ class Outbox:
         else:
             values["body"] = texts[0]
         request = self.Request.create(values)
+        self.Queue.browse([row.id for row, _element in pairs]).fetch(["state", "request_id"])
         self.Queue._xero_mark_sending(request, self.ctx.run, [
             (row, row.state != "sending" or row.request_id != request, texts[index] if texts else None)
             for index, (row, _element) in enumerate(pairs)], now)
