@@ -55,6 +55,8 @@ class ContactExporter(Exporter):
         super().__init__(ctx)
         #: payloads made by ensure() for the partners it queues, used by build()
         self.payloads = {}
+        #: ids of the rows whose payload was made by this exporter (not replayed)
+        self.built = set()
         #: {partner id: partner, empty when deleted} of the batch being sent
         self.existing = {}
 
@@ -149,7 +151,8 @@ class ContactExporter(Exporter):
         and the partner's contact differs from it now. Skipped: partners
         whose last accepted version is unknown (linked by hand or imported
         before this was recorded: an edit is what tells), partners already
-        checked in this run (each batch of documents asks again), and
+        checked or sent with a version made in this run (each batch of
+        documents asks again), and
         partners Xero would refuse as they are (their document goes to the
         contact Xero has)."""
         if self.connection.push_contacts:
@@ -193,6 +196,7 @@ class ContactExporter(Exporter):
         digest = contact_hash(payload)
         if row.payload_hash != digest:
             row.payload_hash = digest
+        self.built.add(row.id)
         return "contacts.update", payload
 
     def legacy_operation(self, rows, elements):
@@ -211,6 +215,10 @@ class ContactExporter(Exporter):
                 versions[partner.id] = {"xero_contact_hash": row.payload_hash,
                                         "xero_contact_status": element.get("ContactStatus") or "ACTIVE"}
             done.append((row, contact_id, None))
+        # a partner whose version was made in this run is up to date: changed() need not hash it again
+        # (not one whose request is replayed from an earlier process: it may have changed since)
+        vars(self.ctx).setdefault("contacts_checked", set()).update(
+            row.res_id for row, _element in pairs if row.id in self.built)
         self.binder._bind_many("res.partner", ids, self.company)
         self.binder._write_many("res.partner", versions, self.company)
         self.env["xero.queue"].sudo()._xero_succeed_many(self.run, "contact", done)
