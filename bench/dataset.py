@@ -105,14 +105,20 @@ def ensure_built(prefix, name, build_args, what):
 
 
 # ---------------------------------------------------------------- building (inside Odoo)
-def build(env, invoices, customers, seed, chunk=250):
-    """Create the company's data and ``invoices`` posted invoices; return timings."""
-    rnd = random.Random(seed)
+def bench_company(env):
+    """``(env, company)``: the main company named for the benchmarks, taxes rounded per line, and an
+    environment in it that neither tracks, logs nor queues what a dataset creates."""
     ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True, "xero_no_push": True}
     env = env(context=dict(env.context, **ctx))
     company = env.ref("base.main_company")
     company.write({"name": "Bench Company", "tax_calculation_rounding_method": "round_per_line"})
-    env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+    return env(context=dict(env.context, allowed_company_ids=[company.id])), company
+
+
+def build(env, invoices, customers, seed, chunk=250):
+    """Create the company's data and ``invoices`` posted invoices; return timings."""
+    rnd = random.Random(seed)
+    env, company = bench_company(env)
     timings = {}
     t0 = time.monotonic()
     taxes = _taxes(env, company)

@@ -21,7 +21,15 @@ import time
 from pathlib import Path
 
 import common
-from dataset import START_DATE, bench_connection, bench_partners, code_hash, create_in_chunks, ensure_built
+from dataset import (
+    START_DATE,
+    bench_company,
+    bench_connection,
+    bench_partners,
+    code_hash,
+    create_in_chunks,
+    ensure_built,
+)
 
 DATASET_VERSION = 1
 LINES_PER_ORDER = 3
@@ -45,11 +53,7 @@ def ensure_template(orders=5_000, vendors=500, seed=11):
 def build(env, orders, vendors, seed, chunk=250):
     """Create the company's data and ``orders`` confirmed purchase orders; return timings."""
     rnd = random.Random(seed)
-    ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True, "xero_no_push": True}
-    env = env(context=dict(env.context, **ctx))
-    company = env.ref("base.main_company")
-    company.write({"name": "Bench Company", "tax_calculation_rounding_method": "round_per_line"})
-    env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+    env, company = bench_company(env)
     t0 = time.monotonic()
     tax = env["account.tax"].search([("company_id", "=", company.id), ("type_tax_use", "=", "purchase"),
                                      ("amount", "=", 15), ("amount_type", "=", "percent"),
