@@ -131,6 +131,25 @@ class TestOutbox(FaultsMixin, XeroPaymentCase):
         self.assertEqual(partner.with_company(self.env.company).xero_contact_id, named[0]["ContactID"])
         self.assertEqual(move.xero_state, "sent", move.xero_message)
 
+    def test_contact_replayed_from_an_earlier_process_and_changed_since_is_updated_with_its_document(self):
+        """A run does not check again a contact it sent itself, but one whose
+        request an earlier process sent is replayed as it was then: when the
+        partner changed since (contact push off), the change still travels
+        with the document, in the same run."""
+        self.assertFalse(self.connection.push_contacts)
+        partner = self.env["res.partner"].create({"name": "Replayed Ltd", "is_company": True,
+                                                  "email": "old@replayed.example.com"})
+        move = self.xero_move("out_invoice", partner=partner)
+        self.crash(self.fault_client(CrashAfterCall, crash_on="update_or_create_contacts"))
+        partner.write({"email": "new@replayed.example.com"})
+        start = self.mark()
+        self.xero_sync()
+        self.assertEqual(move.xero_state, "sent", move.xero_message)
+        named = [c for c in self.xero_tenant()["Contacts"] if c["Name"] == "Replayed Ltd"]
+        self.assertEqual(len(named), 1)
+        self.assertEqual(named[0]["EmailAddress"], "new@replayed.example.com", "the change went with the document")
+        self.assertEqual(len(self.requests("POST", "/Contacts", start)), 2, "the replay, then the change")
+
     def test_void_whose_answer_was_lost_and_key_forgotten_ends_sent(self):
         move = self.sent_document(100.0)
         move.button_cancel()
