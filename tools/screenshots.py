@@ -220,11 +220,13 @@ def take(args):
         page.wait(".o_list_view .o_data_row", "FS-DEMO", what="the waiting queue")
         page.shot("waiting-queue")
 
-        # the setup wizard, at its accounts and taxes step
+        # the setup wizard, at its accounts and taxes step (after connect, import, documents)
         page.go(ROOT + "action_xero_setup_wizard")
         page.wait(".o_xero_setup_wizard .o_xero_connected", what="the setup wizard")
         page.click('.o_form_statusbar button[name="action_next"]')
         page.click('div[name="step_import"] div[name="import_choice"] input[data-value="no"]')
+        page.click('.o_form_statusbar button[name="action_next"]')
+        page.wait('div[name="step_documents"]', what="the documents to send step")
         page.click('.o_form_statusbar button[name="action_next"]')
         page.wait('div[name="step_mappings"] .o_xero_all_mapped', what="the accounts and taxes step")
         page.shot("setup-wizard")

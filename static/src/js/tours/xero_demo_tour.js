@@ -20,6 +20,10 @@ registry.category("web_tour.tours").add("xero_demo_tour", {
             content: "Every account, tax and journal in use is mapped: no warning",
             trigger: ".o_kanban_record:not(:has(.o_xero_mapping_todo:visible))",
         },
+        {
+            content: "A manual connection says when it sends, not an empty next sync",
+            trigger: '.o_kanban_record:contains("Sent when you click Send data now"):not(:contains("Next:"))',
+        },
         ...sendNowSteps(),
         {
             content: "Nothing failed",
