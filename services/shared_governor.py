@@ -72,8 +72,10 @@ class Slot:
 class SharedGovernor:
     """The rate governor of one database, shared by its processes.
 
-    ``cursor()`` returns a context manager giving a database cursor that is
-    committed when the block ends (Odoo's ``registry.cursor()``); ``clock``
+    ``cursor()`` returns a context manager giving a database cursor of its
+    own that is committed when the block ends, in a READ COMMITTED
+    transaction (:func:`~..sync.rate.read_committed`: each statement sees
+    what other processes committed, the lock's included); ``clock``
     gives epoch seconds. Same interface as the local governor:
     :meth:`acquire`, :meth:`release`, :meth:`back_off`, :meth:`reset`,
     ``waited``."""

@@ -132,6 +132,44 @@ class TestSharedGovernor(XeroTransactionCase):
         self.assertGreaterEqual(self.clock.now() - started, WINDOW - 1, "waited for Xero's minute")
         self.assertEqual(self.emulator.counters()[DEMO.tenant_id]["rate_limited"], {})
 
+    def test_two_processes_recording_answers_at_once_do_not_collide(self):
+        """Real cursors, committed, as two worker processes use them: while
+        process A records Xero's answer, process B records its own for the
+        same app and commits first. A's transaction began before B's commit;
+        it still records its answer (READ COMMITTED waits for B's row
+        instead of failing on it: "could not serialize access due to
+        concurrent update" stopped a queued job mid-run) and the state is
+        what A, the later answer, said."""
+        import uuid
+
+        from odoo.addons.account_xero.sync.rate import read_committed
+
+        app, tenant = f"test-app-{uuid.uuid4().hex[:8]}", f"test-tenant-{uuid.uuid4().hex[:8]}"
+        keys = (f"a:{app}", f"t:{tenant}")
+
+        def clean():
+            with self.registry.cursor() as cr:
+                cr.execute("DELETE FROM xero_rate_call WHERE app = %s", (app,))
+                cr.execute("DELETE FROM xero_rate_state WHERE key IN %s", (keys,))
+        self.addCleanup(clean)
+        shared = read_committed(self.registry)
+        process_b = SharedGovernor(shared)
+        slot_a, slot_b = SharedGovernor(shared).acquire(tenant, app), process_b.acquire(tenant, app)
+
+        @contextmanager
+        def racing():
+            with shared() as cr:
+                cr.execute("SELECT count(*) FROM xero_rate_state")  # A's transaction is under way
+                process_b.release(slot_b, {"X-AppMinLimit-Remaining": "9990"})  # B answers, commits
+                yield cr
+
+        SharedGovernor(racing).release(slot_a, {"X-AppMinLimit-Remaining": "9985"})
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT remaining FROM xero_rate_state WHERE key = %s", (keys[0],))
+            self.assertEqual(cr.fetchone()[0], 9985)
+            cr.execute("SELECT count(*) FROM xero_rate_call WHERE app = %s AND ended IS NOT NULL", (app,))
+            self.assertEqual(cr.fetchone()[0], 2, "both answers recorded")
+
 
 @tagged("post_install", "-at_install")
 class TestWithoutQueueJob(XeroTransactionCase):
