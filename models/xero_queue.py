@@ -183,7 +183,7 @@ class XeroQueue(models.Model):
     @api.model
     def _xero_still_due(self, ids):
         """Those of the rows ``ids`` still waiting or in flight."""
-        self.env["xero.queue"].flush_model(["state"])
+        self.flush_model(["state"])
         self.env.cr.execute("SELECT id FROM xero_queue WHERE id = ANY(%s) AND state IN ('waiting', 'sending')",
                             (list(ids),))
         return [row_id for (row_id,) in self.env.cr.fetchall()]

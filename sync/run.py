@@ -192,6 +192,8 @@ class RunContext:
     api: AccountingAdapter
     budget: Budget
     notes: list = field(default_factory=list)
+    #: partners whose Xero contact this run found (or made) up to date (ContactExporter.changed)
+    contacts_checked: set = field(default_factory=set)
     calls_before: int = 0
 
     @property

@@ -157,7 +157,7 @@ class ContactExporter(Exporter):
         contact Xero has)."""
         if self.connection.push_contacts:
             return {}
-        checked = vars(self.ctx).setdefault("contacts_checked", set())
+        checked = self.ctx.contacts_checked
         hashes = {}
         for partner in partners.filtered(lambda p: p.xero_contact_hash and p.id not in checked):
             checked.add(partner.id)
@@ -217,7 +217,7 @@ class ContactExporter(Exporter):
             done.append((row, contact_id, None))
         # a partner whose version was made in this run is up to date: changed() need not hash it again
         # (not one whose request is replayed from an earlier process: it may have changed since)
-        vars(self.ctx).setdefault("contacts_checked", set()).update(
+        self.ctx.contacts_checked.update(
             row.res_id for row, _element in pairs if row.id in self.built)
         self.binder._bind_many("res.partner", ids, self.company)
         self.binder._write_many("res.partner", versions, self.company)
